@@ -642,7 +642,9 @@ class Generator:
                     case
                         when phone_defect = 'placeholder_phone'
                             then repeat((floor(u('ph_digit', record_no) * 10)::int)::varchar, 10)
-                        when phone_defect = 'invalid_phone' then left(phone_digits, 3 + floor(u('short', record_no) * 4)::int)
+                        -- too short; the leading 0 keeps it from being one repeated digit (a placeholder)
+                        when phone_defect = 'invalid_phone'
+                            then '0' || left(phone_digits, 2 + floor(u('short', record_no) * 4)::int)
                         when phone_drift = 'missing' then null
                         when phone_drift = 'changed'
                             then (200 + floor(u('new_area', record_no) * 790))::int::varchar

@@ -945,10 +945,17 @@ class Generator:
         self.sql("drop table kept_orders")
 
         r = self.rates
+        # Only lines after the first of an order can re-send the line before them, so the
+        # duplicate band is widened by the share of such lines to plant the requested rate.
+        n_kept_orders = self.con.execute("select count(*) from numbered_orders").fetchone()[0]
+        eligible_share = max(1e-9, 1 - n_kept_orders / n_lines)
+        bands = {k: r[k] for k in TRANSACTION_QUARANTINE_KINDS}
+        bands["duplicate_line_key"] = min(r["duplicate_line_key"] / eligible_share, 0.5)
         bounds, acc = [], 0.0
         for kind in TRANSACTION_QUARANTINE_KINDS:
-            acc += r[kind]
+            acc += bands[kind]
             bounds.append((kind, acc))
+        dup_low = acc - bands["duplicate_line_key"]  # duplicate_line_key is the last band
         total_defect_rate = acc
         defect_case = "case " + " ".join(f"when defect_u < {b:.12f} then '{k}'" for k, b in bounds) + " end"
         end_ts = f"timestamp '{self.args.end_date}'"
@@ -985,10 +992,12 @@ class Generator:
                     * exclude (defect_u, drawn_late),
                     case
                         when defect_u >= {total_defect_rate:.12f} then null
-                        -- a re-send needs a clean, on-time line before it in the same order
+                        -- a re-send needs a line before it in the same order that is not itself a re-send
                         when ({defect_case}) = 'duplicate_line_key'
-                            and (own_line_number = 1 or u('tx_defect', idx - 1) < {total_defect_rate:.12f}
-                                or u('late', idx - 1) < {r['late_arriving']})
+                            and (
+                                own_line_number = 1
+                                or u('tx_defect', idx - 1) between {dup_low:.12f} and {total_defect_rate:.12f}
+                            )
                             then null
                         else {defect_case}
                     end as defect,
@@ -1060,9 +1069,15 @@ class Generator:
                     else 0::decimal(18, 2) end as discount_amount,
                 channel,
                 case
-                    -- a re-delivery of the previous line, one to three days later
+                    -- a re-delivery of the previous line, one to three days after that line arrived
+                    -- (lines of one order share their load lag; the previous line may have been late)
                     when defect = 'duplicate_line_key'
-                        then on_time_loaded_at + to_days(1 + floor(u('resend', idx) * 3)::int)
+                        then on_time_loaded_at
+                            + to_days(
+                                case when u('late', idx - 1) < {r['late_arriving']}
+                                    then 2 + floor(u('late_days', idx - 1) * 28)::int else 0 end
+                                + 1 + floor(u('resend', idx) * 3)::int
+                            )
                     when is_late then on_time_loaded_at + to_days(2 + floor(u('late_days', idx) * 28)::int)
                     else on_time_loaded_at
                 end as loaded_at

@@ -1,0 +1,57 @@
+# Front door of the project: `make run` builds the demo warehouse, `make test` runs what CI runs.
+# Both bootstrap .venv from the pinned requirements on a machine with only Python 3.11 and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DBT_PROFILES_DIR := $(CURDIR)
+export CRM_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
+
+DEMO_DIR ?= data/demo
+DEMO_CUSTOMERS ?= 50000
+DEMO_LINES ?= 1000000
+SEED ?= 42
+
+.PHONY: help venv generate load build run lint parse pytest test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "make: Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+generate: venv ## Generate the demo raw data set into data/demo
+	$(BIN)/python scripts/generate_data.py --out $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) \
+		--lines $(DEMO_LINES) --seed $(SEED)
+
+load: venv ## Load data/demo into schema raw of warehouse.duckdb
+	$(BIN)/python scripts/load_raw.py $(DEMO_DIR) --warehouse $(CRM_WAREHOUSE_PATH)
+
+build: venv ## dbt build (seeds, models, snapshots, all tests)
+	$(BIN)/dbt build
+
+run: generate load build ## Everything: venv, demo data, load, dbt build
+
+lint: venv ## SQL style (sqlfluff)
+	$(BIN)/sqlfluff lint models tests analyses snapshots
+
+parse: venv ## dbt parse (project, YAML and Jinja are valid)
+	$(BIN)/dbt parse --target-path $(CURDIR)/target/parse --quiet
+
+pytest: venv ## Python tests, including a full dbt build on a small generated data set
+	$(BIN)/python -m pytest
+
+test: lint parse pytest ## Everything CI checks
+
+clean: ## Remove generated data, dbt artefacts and the demo warehouse
+	rm -rf data target logs warehouse.duckdb warehouse.duckdb.wal

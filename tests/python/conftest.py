@@ -1,0 +1,128 @@
+"""Shared fixtures: generated data sets and warehouses, each in its own temporary folder.
+
+Nothing here touches the user's warehouse.duckdb: every build gets a fresh DuckDB file and
+its own dbt target and log folders, so tests can run beside a BI tool or another build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+import generate_data  # noqa: E402
+import load_raw  # noqa: E402
+
+# Small enough for CI, large enough that every defect kind is planted many times.
+SMALL = {"customers": 3000, "lines": 30000, "seed": 7}
+
+
+@dataclass(frozen=True)
+class DataSet:
+    path: Path
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.path / "truth" / "summary.json").read_text())
+
+
+def generate(out: Path, customers: int, lines: int, seed: int, *extra: str) -> DataSet:
+    code = generate_data.main(
+        ["--out", str(out), "--customers", str(customers), "--lines", str(lines), "--seed", str(seed), *extra]
+    )
+    assert code == 0
+    return DataSet(out)
+
+
+@dataclass
+class Warehouse:
+    path: Path
+    work: Path
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        return self.query(sql, params)[0][0]
+
+    def dbt(self, *args: str, vars: dict | None = None) -> subprocess.CompletedProcess:
+        """Run dbt against this warehouse with its own target and log folders."""
+        env = {
+            **os.environ,
+            "CRM_WAREHOUSE_PATH": str(self.path),
+            "DO_NOT_TRACK": "1",
+            "DBT_PROFILES_DIR": str(REPO),
+        }
+        command = [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(REPO),
+            "--target-path",
+            str(self.work / "target"),
+            "--log-path",
+            str(self.work / "logs"),
+        ]
+        if vars:
+            command += ["--vars", json.dumps(vars)]
+        return subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, check=False)
+
+    def fingerprint(self) -> list[tuple]:
+        """Tables, columns, row counts and a content hash of every raw table."""
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            tables = con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+            result = []
+            for (table,) in tables:
+                columns = con.execute(
+                    "select list(column_name || ':' || data_type order by ordinal_position) "
+                    "from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                    [table],
+                ).fetchone()[0]
+                rows, content = con.execute(f'select count(*), sum(hash(t)) from raw."{table}" as t').fetchone()
+                result.append((table, tuple(columns), rows, content))
+            return result
+        finally:
+            con.close()
+
+
+def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:
+    return load_raw.load(data, warehouse, append)
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
+    return generate(tmp_path_factory.mktemp("small") / "raw", **SMALL)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> tuple[Warehouse, subprocess.CompletedProcess]:
+    """The small data set loaded and built with `dbt build` (all models, seeds and tests)."""
+    work = tmp_path_factory.mktemp("built")
+    warehouse = Warehouse(work / "warehouse.duckdb", work)
+    load(small_data.path, warehouse.path)
+    result = warehouse.dbt("build")
+    return warehouse, result
+
+
+@pytest.fixture()
+def loaded_warehouse(tmp_path: Path, small_data: DataSet) -> Warehouse:
+    """A fresh warehouse with the small data set in raw (no dbt)."""
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb", tmp_path)
+    load(small_data.path, warehouse.path)
+    return warehouse

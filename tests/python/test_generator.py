@@ -1,0 +1,245 @@
+"""The generator: determinism, planted defect rates, truth that matches the data, realism."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, DataSet, generate
+
+CUSTOMER_RATE_KINDS = (
+    "sentinel_birth_date",
+    "impossible_birth_date",
+    "invalid_email",
+    "placeholder_email",
+    "placeholder_phone",
+    "invalid_phone",
+    "missing_address",
+)
+TRANSACTION_RATE_KINDS = (
+    "unknown_customer",
+    "unknown_product",
+    "non_positive_quantity",
+    "missing_timestamp",
+    "future_timestamp",
+    "duplicate_line_key",
+    "late_arriving",
+    "transaction_type_case_variant",
+)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def rates_data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
+    """Large enough for tight binomial tolerances, small enough for CI (about 2 s)."""
+    return generate(tmp_path_factory.mktemp("rates") / "raw", 20000, 300000, 11)
+
+
+def test_same_seed_gives_same_bytes_whatever_the_thread_count(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", 800, 8000, 3)
+    second = generate(tmp_path / "b", 800, 8000, 3, "--threads", "1")
+    assert digest(first.path) == digest(second.path)
+    assert set(digest(first.path)) == {
+        "customers.parquet",
+        "products.parquet",
+        "transactions.parquet",
+        "interactions.parquet",
+        "truth/customer_records.parquet",
+        "truth/defects.parquet",
+        "truth/summary.json",
+    }
+
+
+def test_different_seed_gives_different_data(tmp_path: Path) -> None:
+    first = digest(generate(tmp_path / "a", 800, 8000, 3).path)
+    second = digest(generate(tmp_path / "b", 800, 8000, 4).path)
+    for name in ("customers.parquet", "transactions.parquet", "interactions.parquet"):
+        assert first[name] != second[name], name
+
+
+def test_row_counts_are_exactly_as_requested(small_data: DataSet) -> None:
+    counts = small_data.summary["row_counts"]
+    assert counts["customers"] == 3000
+    assert counts["transactions"] == 30000
+    assert counts["products"] == 500
+    con = duckdb.connect()
+    for table, expected in counts.items():
+        assert con.execute(f"select count(*) from '{small_data.path / table}.parquet'").fetchone()[0] == expected
+
+
+def within_binomial(observed: int, trials: int, rate: float) -> bool:
+    expected = trials * rate
+    return abs(observed - expected) <= 4.5 * math.sqrt(trials * rate * (1 - rate)) + 2
+
+
+@pytest.mark.parametrize("kind", CUSTOMER_RATE_KINDS + TRANSACTION_RATE_KINDS)
+def test_planted_defect_rate_is_within_tolerance_of_the_requested_rate(rates_data: DataSet, kind: str) -> None:
+    summary = rates_data.summary
+    table = "customers" if kind in CUSTOMER_RATE_KINDS else "transactions"
+    trials = summary["denominators"][table]
+    observed = summary["defect_counts"].get(kind, 0)
+    rate = summary["requested_rates"][kind]
+    assert within_binomial(observed, trials, rate), f"{kind}: {observed} of {trials}, requested rate {rate}"
+
+
+def test_duplicate_records_are_exactly_the_requested_share(rates_data: DataSet) -> None:
+    summary = rates_data.summary
+    assert summary["defect_counts"]["duplicate_record"] == round(20000 * summary["requested_rates"]["duplicate_record"])
+    assert summary["persons"] == 20000 - summary["defect_counts"]["duplicate_record"]
+
+
+def test_overridden_rate_is_planted(tmp_path: Path) -> None:
+    data = generate(tmp_path / "raw", 5000, 20000, 5, "--rate", "invalid_email=0.2", "--rate", "unknown_product=0")
+    counts = data.summary["defect_counts"]
+    assert within_binomial(counts["invalid_email"], 5000, 0.2)
+    assert "unknown_product" not in counts
+
+
+def test_truth_matches_what_is_in_the_files(rates_data: DataSet) -> None:
+    """Each planted transaction and birth-date defect is visible in the data exactly as recorded."""
+    p = rates_data.path
+    counts = rates_data.summary["defect_counts"]
+    con = duckdb.connect()
+    con.execute(f"create view tx as select *, row_number() over () - 1 as rn from '{p}/transactions.parquet'")
+    con.execute(f"create view cu as select * from '{p}/customers.parquet'")
+    con.execute(f"create view pr as select * from '{p}/products.parquet'")
+    observed = con.execute(
+        """
+        select
+            count(*) filter (where not exists (
+                select 1 from cu where cu.customer_id = tx.customer_id and cu.source_system = tx.source_system)),
+            count(*) filter (where product_id not in (select product_id from pr)),
+            count(*) filter (where quantity <= 0),
+            count(*) filter (where transaction_at is null),
+            count(*) filter (where transaction_at > loaded_at),
+            count(*) filter (where transaction_type not in ('sale', 'return'))
+        from tx
+        """
+    ).fetchone()
+    assert observed == (
+        counts["unknown_customer"],
+        counts["unknown_product"],
+        counts["non_positive_quantity"],
+        counts["missing_timestamp"],
+        counts["future_timestamp"],
+        counts["transaction_type_case_variant"],
+    )
+    # A re-sent line shares its key with an earlier-loaded line; exactly the planted ones are later.
+    resent = con.execute(
+        f"""
+        with ranked as (
+            select rn, row_number() over (partition by transaction_id, line_number order by loaded_at, rn) as k
+            from tx
+        )
+        select list(rn order by rn) from ranked where k > 1
+        """
+    ).fetchone()[0]
+    planted = con.execute(
+        f"select list(file_row_number order by file_row_number) from '{p}/truth/defects.parquet' "
+        "where table_name = 'transactions' and defect_kind = 'duplicate_line_key'"
+    ).fetchone()[0]
+    assert resent == planted
+    sentinels = con.execute("select count(*) from cu where birth_date in ('1911-11-11', '1900-01-01')").fetchone()[0]
+    assert sentinels == counts["sentinel_birth_date"]
+    missing_address = con.execute("select count(*) from cu where address_line is null").fetchone()[0]
+    assert missing_address == counts["missing_address"]
+
+
+def test_truth_names_a_person_for_every_customer_record(rates_data: DataSet) -> None:
+    con = duckdb.connect()
+    p = rates_data.path
+    missing, records, persons = con.execute(
+        f"""
+        select
+            count(*) filter (where t.person_id is null),
+            count(*),
+            count(distinct t.person_id)
+        from '{p}/customers.parquet' as c
+        left join '{p}/truth/customer_records.parquet' as t using (source_system, customer_id)
+        """
+    ).fetchone()
+    assert missing == 0
+    assert records == 20000
+    assert persons == rates_data.summary["persons"]
+
+
+def test_data_tells_a_customer_value_story(rates_data: DataSet) -> None:
+    """Heavy tail, returns, seasonality, a customer mix and several systems and channels."""
+    con = duckdb.connect()
+    p = rates_data.path
+    con.execute(
+        f"""
+        create view sales as
+        select t.*, r.person_id, t.quantity * t.unit_price - t.discount_amount as revenue
+        from '{p}/transactions.parquet' as t
+        inner join '{p}/truth/customer_records.parquet' as r using (source_system, customer_id)
+        where t.transaction_at is not null and t.quantity > 0
+        """
+    )
+    top_decile_share = con.execute(
+        """
+        with per_person as (select person_id, sum(revenue) as revenue from sales group by all),
+        ranked as (select revenue, ntile(10) over (order by revenue desc) as decile from per_person)
+        select sum(revenue) filter (where decile = 1) / sum(revenue) from ranked
+        """
+    ).fetchone()[0]
+    assert top_decile_share > 0.4, "a minority of customers should bring most revenue"
+    return_share = con.execute(
+        "select avg((lower(trim(transaction_type)) = 'return')::int) from sales"
+    ).fetchone()[0]
+    assert 0.02 < return_share < 0.15
+    peak, trough = con.execute(
+        """
+        select
+            count(*) filter (where month(transaction_at) in (11, 12)) / 2,
+            count(*) filter (where month(transaction_at) in (1, 2)) / 2
+        from sales where year(transaction_at) = 2025
+        """
+    ).fetchone()
+    assert peak > 1.3 * trough, "Nov/Dec should be busier than Jan/Feb"
+    types = dict(con.execute(f"select customer_type, count(*) from '{p}/customers.parquet' group by all").fetchall())
+    assert set(types) == {"B2C", "B2B", "B2G"}
+    assert types["B2C"] > types["B2B"] > types["B2G"]
+    assert con.execute(f"select count(distinct source_system) from '{p}/customers.parquet'").fetchone()[0] == 4
+    assert con.execute(f"select count(distinct channel) from '{p}/transactions.parquet'").fetchone()[0] == 4
+    interaction_types = con.execute(f"select count(distinct interaction_type) from '{p}/interactions.parquet'").fetchone()[0]
+    assert interaction_types == 5
+
+
+@pytest.mark.parametrize("script", ["generate_data.py", "load_raw.py"])
+def test_scripts_have_help(script: str) -> None:
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate", "bogus=0.1"], "expected KIND=VALUE with KIND one of"),
+        (["--rate", "invalid_email=1.5"], "a rate must be in [0, 1)"),
+        (["--start-date", "2025-01-01", "--end-date", "2024-01-01"], "--end-date must be after --start-date"),
+        (["--lines", "3"], "--lines must be at least 10"),
+    ],
+)
+def test_generator_rejects_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate_data.py"), "--out", str(tmp_path / "x"), *args],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr

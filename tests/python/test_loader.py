@@ -1,0 +1,178 @@
+"""The raw loader: clear rejections that leave the warehouse unchanged, CSV, extras, append."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, DataSet, Warehouse, load, load_raw
+
+
+def copy_files(data: DataSet, to: Path, tables: tuple[str, ...] = ("customers", "products", "transactions", "interactions")) -> Path:
+    to.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        shutil.copy(data.path / f"{table}.parquet", to / f"{table}.parquet")
+    return to
+
+
+def rewrite(path_in: Path, path_out: Path, select: str) -> None:
+    """Write path_out (CSV or Parquet by its suffix) from a query over path_in as `src`."""
+    con = duckdb.connect()
+    con.execute(f"create view src as select * from '{path_in}'")
+    fmt = "(header)" if path_out.suffix == ".csv" else "(format parquet)"
+    con.execute(f"copy ({select}) to '{path_out}' {fmt}")
+    con.close()
+
+
+def rejected(folder: Path, warehouse: Warehouse, append: bool = False) -> str:
+    before = warehouse.fingerprint()
+    with pytest.raises(load_raw.LoadError) as error:
+        load(folder, warehouse.path, append)
+    assert warehouse.fingerprint() == before, "a rejected load must leave the warehouse as it was"
+    return str(error.value)
+
+
+def test_missing_required_file_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "transactions"))
+    message = rejected(folder, loaded_warehouse)
+    assert f"products: required file missing (expected products.parquet or products.csv in {folder})" in message
+
+
+def test_missing_required_column_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
+    folder = copy_files(small_data, tmp_path / "in")
+    rewrite(small_data.path / "transactions.parquet", folder / "transactions.parquet", "select * exclude (quantity) from src")
+    message = rejected(folder, loaded_warehouse)
+    assert "transactions.parquet: required column 'quantity' is missing" in message
+
+
+def test_uncastable_value_is_rejected_with_column_row_and_count(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products", "interactions"))
+    # data rows 3 and 7 of the CSV (1-based) get a quantity that is not a number
+    rewrite(
+        small_data.path / "transactions.parquet",
+        folder / "transactions.csv",
+        "select * exclude (rn) replace (case when rn in (3, 7) then 'two' else quantity::varchar end as quantity) "
+        "from (select *, row_number() over () as rn from src) order by rn",
+    )
+    message = rejected(folder, loaded_warehouse)
+    assert "transactions.csv: column 'quantity': 2 values not castable to INTEGER, e.g. row 3: 'two'" in message
+
+
+def test_unknown_enum_value_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products"))
+    rewrite(
+        small_data.path / "transactions.parquet",
+        folder / "transactions.parquet",
+        "select * replace (case when line_number = 9 then 'refund' else transaction_type end as transaction_type) from src",
+    )
+    expected = duckdb.connect().execute(
+        f"select count(*) from '{small_data.path}/transactions.parquet' where line_number = 9"
+    ).fetchone()[0]
+    assert expected > 0
+    message = rejected(folder, loaded_warehouse)
+    assert (
+        f"transactions.parquet: column 'transaction_type': {expected} values not one of sale, return "
+        "(case and spaces are ignored)" in message
+    )
+
+
+def test_empty_key_and_unexpected_file_are_rejected_together(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in")
+    (folder / "orders.csv").write_text("order_id\n1\n")
+    message = rejected(folder, loaded_warehouse)
+    assert "orders.csv: unexpected file; the raw contract accepts customers, products, transactions, interactions" in message
+
+
+def test_empty_customer_id_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
+    folder = copy_files(small_data, tmp_path / "in")
+    rewrite(
+        small_data.path / "customers.parquet",
+        folder / "customers.parquet",
+        "select * replace (case when row_number() over () = 5 then '  ' else customer_id end as customer_id) from src",
+    )
+    message = rejected(folder, loaded_warehouse)
+    assert "customers.parquet: column 'customer_id': 1 value empty (the column is a key and needs a value), e.g. row 5: '  '" in message
+
+
+def test_cli_reports_rejection_on_stderr_with_exit_code_2(tmp_path: Path, small_data: DataSet) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products"))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "load_raw.py"), str(folder), "--warehouse", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "nothing was loaded" in result.stderr
+    assert "transactions: required file missing" in result.stderr
+
+
+def test_full_load_matches_generated_counts_and_keeps_row_identity(loaded_warehouse: Warehouse, small_data: DataSet) -> None:
+    counts = small_data.summary["row_counts"]
+    for table, expected in counts.items():
+        assert loaded_warehouse.scalar(f"select count(*) from raw.{table}") == expected
+    # row identity follows the file: row 1 of the raw table is the first row of the file
+    first = duckdb.connect().execute(
+        f"select transaction_id, line_number from '{small_data.path}/transactions.parquet' limit 1"
+    ).fetchone()
+    assert loaded_warehouse.query(
+        "select transaction_id, line_number from raw.transactions where _source_row_number = 1"
+    ) == [first]
+
+
+def test_csv_with_extra_columns_and_no_optional_file(tmp_path: Path, small_data: DataSet) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rewrite(small_data.path / "customers.parquet", folder / "customers.csv", "select *, 'gold' as loyalty_tier from src")
+    rewrite(small_data.path / "products.parquet", folder / "products.csv", "select * from src")
+    rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * exclude (loaded_at) from src")
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
+    report = load(folder, warehouse.path)
+    assert "interactions: no file, created empty" in report
+    assert any("extra columns kept: loyalty_tier" in line for line in report)
+    assert warehouse.scalar("select count(*) from raw.customers where loyalty_tier = 'gold'") == 3000
+    assert warehouse.scalar("select count(*) from raw.interactions") == 0
+    # loaded_at was not delivered: it becomes the load time, for every line
+    assert warehouse.scalar("select count(*) from raw.transactions where loaded_at is null") == 0
+    # typed as the contract says, whatever the CSV held
+    assert warehouse.query(
+        "select data_type from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'transactions' and column_name in ('quantity', 'unit_price', 'transaction_at') "
+        "order by column_name"
+    ) == [("INTEGER",), ("TIMESTAMP",), ("DECIMAL(18,4)",)]
+    money = duckdb.connect().execute(
+        f"select sum(quantity * unit_price) from '{small_data.path}/transactions.parquet'"
+    ).fetchone()[0]
+    assert warehouse.scalar("select sum(quantity * unit_price) from raw.transactions") == money
+
+
+def test_append_adds_a_new_batch_once(tmp_path: Path, small_data: DataSet) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    copy_files(small_data, first, ("customers", "products", "interactions"))
+    second.mkdir()
+    source = small_data.path / "transactions.parquet"
+    rewrite(source, first / "transactions.parquet", "select * from src where transaction_id <= 'T0000005000'")
+    rewrite(source, second / "transactions.parquet", "select *, 'web-2' as feed from src where transaction_id > 'T0000005000'")
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
+    load(first, warehouse.path)
+    first_rows = warehouse.scalar("select count(*) from raw.transactions")
+    assert 0 < first_rows < 30000
+
+    report = load(second, warehouse.path, append=True)
+    assert warehouse.scalar("select count(*) from raw.transactions") == 30000
+    assert warehouse.scalar("select count(*) from raw.transactions where feed = 'web-2'") == 30000 - first_rows
+    assert warehouse.scalar("select count(distinct _batch_id) from raw.transactions") == 2
+    assert len(report) == 1 and report[0].startswith("transactions: ")
+
+    before = warehouse.fingerprint()
+    report = load(second, warehouse.path, append=True)
+    assert warehouse.fingerprint() == before
+    assert report[0].startswith("transactions: transactions.parquet already loaded in batch ")

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -242,6 +243,9 @@ class Generator:
         if args.memory_limit:
             self.con.execute("set memory_limit = ?", [args.memory_limit])
         self.con.execute("set preserve_insertion_order = true")
+        # Sizes beyond memory spill to disk instead of failing.
+        self.spill_dir = Path(tempfile.mkdtemp(prefix="crm-generate-"))
+        self.con.execute("set temp_directory = ?", [str(self.spill_dir)])
         # u(salt, key): a uniform draw in [0, 1) that depends only on seed, salt and integer key.
         # The salt is mixed into the key before one hash: hash(seed, salt, k) combines the
         # per-argument hashes so weakly that draws with different salts come out correlated.
@@ -792,31 +796,45 @@ class Generator:
         windows in parallel, a single unpartitioned one serially.
         """
         n_lines = self.args.lines
-        # E[line_count] = 1 + E[min(floor(Exp(1.6)), 9)] ~ 2.15; a small margin, topped up below
+        # E[line_count] = 1 + E[min(floor(Exp(1.6)), 9)] ~ 2.15; a small margin for the draw
         n_orders = int(n_lines / 2.15 * 1.01 + 6 * n_lines**0.5) + 20
         channel_case = " ".join(f"when '{s}' then '{c}'" for s, _, c, _, _ in SOURCE_SYSTEMS)
-        # Weighted person windows: spend propensity x window length (plus a floor so one-day
-        # customers still buy), as a cumulative share for inverse-CDF sampling.
-        self.sql("""
-            create table window_cdf as
+        # Each person window gets its number of orders directly: its share of the spend weight
+        # (spend propensity x window length, plus a floor so one-day customers still buy)
+        # times the orders needed, rounded up or down at random so the expectation is exact.
+        self.sql(f"""
+            create table window_orders as
+            with weighted as (
+                select
+                    row_number() over (order by w.person_id, w.window_no) as window_seq,
+                    w.person_id,
+                    w.start_offset,
+                    w.end_offset,
+                    p.customer_type,
+                    p.return_rate,
+                    p.spend_propensity * (w.end_offset - w.start_offset + 45) as weight
+                from person_windows as w
+                inner join persons as p on w.person_id = p.person_id
+            ),
+            expected as (
+                select *, {n_orders} * weight / sum(weight) over () as expected_orders
+                from weighted
+            )
             select
-                w.person_id,
-                w.window_no,
-                w.start_offset,
-                w.end_offset,
-                p.customer_type,
-                p.return_rate,
-                sum(p.spend_propensity * (w.end_offset - w.start_offset + 45))
-                    over (order by w.person_id, w.window_no)
-                / sum(p.spend_propensity * (w.end_offset - w.start_offset + 45)) over () as cum_share
-            from person_windows as w
-            inner join persons as p on w.person_id = p.person_id
+                * exclude (weight, expected_orders),
+                (floor(expected_orders) + (u('order_rounding', window_seq) < expected_orders - floor(expected_orders))::int)::int
+                    as order_count
+            from expected
         """)
         self.sql("""
-            create table person_record_lists as
-            select person_id, list(struct_pack(customer_id, source_system) order by record_no) as record_list
+            create table ranked_records as
+            select
+                person_id,
+                row_number() over (partition by person_id order by record_no) as record_rank,
+                count(*) over (partition by person_id) as record_count,
+                customer_id,
+                source_system
             from customers_out
-            group by person_id
         """)
         total_weight = self.con.execute("select max(cum_weight) from calendar").fetchone()[0]
         self.sql(f"""
@@ -831,14 +849,11 @@ class Generator:
         """)
         self.sql(f"""
             create table orders as
-            with drawn as (
-                select o, least(u('order_person', o), 0.999999999) as person_draw
-                from range({n_orders}) as t (o)
-            ),
-            placed as (
-                select d.o, w.*
-                from drawn as d
-                asof join window_cdf as w on d.person_draw <= w.cum_share
+            with placed as (
+                -- o: a unique order key (window in the high bits, order within it in the low bits)
+                select w.*, (w.window_seq * 16777216 + j.j) as o
+                from window_orders as w
+                cross join lateral (select unnest(range(w.order_count)) as j) as j
             ),
             targeted as (
                 select
@@ -865,54 +880,72 @@ class Generator:
                     d.person_id,
                     d.customer_type,
                     d.business_date,
-                    d.business_date + interval 8 hour + to_seconds(floor(u('order_time', o) * 46800)::bigint)
+                    d.business_date + interval 8 hour + to_seconds(floor(u('order_time', d.o) * 46800)::bigint)
                         as transaction_at,
-                    1 + least(floor(-1.6 * ln(1 - u('order_lines', o))), 9)::int as line_count,
-                    u('order_return', o) < d.return_rate as is_return,
-                    r.record_list[1 + floor(u('order_record', o) * len(r.record_list))::int] as record
+                    1 + least(floor(-1.6 * ln(1 - u('order_lines', d.o))), 9)::int as line_count,
+                    u('order_return', d.o) < d.return_rate as is_return,
+                    u('order_record', d.o) as record_draw,
+                    u('order_cut', d.o) as cut_key
                 from dated as d
-                inner join person_record_lists as r on d.person_id = r.person_id
             )
             select
-                o,
-                o // 65536 as draw_block,
-                person_id,
-                customer_type,
-                business_date,
-                transaction_at,
-                line_count,
-                is_return,
-                record.customer_id as customer_id,
-                record.source_system as source_system,
-                case when u('channel_noise', o) < 0.15 then {pick(sql_list(CHANNELS), 'channel', 'o')}
-                    else case record.source_system {channel_case} end end as channel
-            from described
+                d.o,
+                floor(d.cut_key * 4096)::int as cut_bucket,
+                d.cut_key,
+                d.person_id,
+                d.customer_type,
+                d.business_date,
+                d.transaction_at,
+                d.line_count,
+                d.is_return,
+                r.customer_id,
+                r.source_system,
+                case when u('channel_noise', d.o) < 0.15 then {pick(sql_list(CHANNELS), 'channel', 'd.o')}
+                    else case r.source_system {channel_case} end end as channel
+            from described as d
+            inner join ranked_records as r
+                on d.person_id = r.person_id and 1 + floor(d.record_draw * r.record_count)::int = r.record_rank
         """)
         total = self.con.execute("select sum(line_count) from orders").fetchone()[0]
         if total < n_lines:
             raise RuntimeError(f"internal: drew {total} lines for {n_lines} requested; raise the order margin")
-        # Cut to exactly n_lines in draw order (random in time; cutting in time order would end
-        # the data early), then number the kept orders and their lines chronologically.
+        # Cut to exactly n_lines in a random order of orders (cutting in time order would end the
+        # data early): whole random buckets are kept or dropped, and only the one bucket where
+        # the running total crosses n_lines is ranked row by row.
         self.sql(f"""
             create table kept_orders as
-            with block_totals as (
+            with bucket_totals as (
                 select
-                    draw_block,
-                    coalesce(sum(sum(line_count)) over (order by draw_block rows between unbounded preceding
-                        and 1 preceding), 0) as lines_before_block
+                    cut_bucket,
+                    coalesce(sum(sum(line_count)) over (order by cut_bucket rows between unbounded preceding
+                        and 1 preceding), 0) as lines_before_bucket,
+                    sum(line_count) as bucket_lines
                 from orders
-                group by draw_block
+                group by cut_bucket
             ),
-            cut as (
+            boundary as (
+                select cut_bucket from bucket_totals
+                where lines_before_bucket < {n_lines} and lines_before_bucket + bucket_lines >= {n_lines}
+            ),
+            whole_buckets as (
+                select o.*
+                from orders as o
+                inner join bucket_totals as b on o.cut_bucket = b.cut_bucket
+                where b.lines_before_bucket + b.bucket_lines < {n_lines}
+            ),
+            boundary_orders as (
                 select
                     o.*,
-                    b.lines_before_block + coalesce(sum(o.line_count) over (partition by o.draw_block order by o.o
+                    b.lines_before_bucket + coalesce(sum(o.line_count) over (order by o.cut_key, o.o
                         rows between unbounded preceding and 1 preceding), 0) as draw_line_start
                 from orders as o
-                inner join block_totals as b on o.draw_block = b.draw_block
+                inner join bucket_totals as b on o.cut_bucket = b.cut_bucket
+                where o.cut_bucket in (select boundary.cut_bucket from boundary)
             )
-            select * replace (least(line_count, {n_lines} - draw_line_start)::int as line_count)
-            from cut
+            select * from whole_buckets
+            union all
+            select * exclude (draw_line_start) replace (least(line_count, {n_lines} - draw_line_start)::int as line_count)
+            from boundary_orders
             where draw_line_start < {n_lines}
         """)
         self.sql("drop table orders")
@@ -1084,6 +1117,7 @@ class Generator:
             from loaded
         """)
         self.sql("drop table numbered_orders")
+        self.sql("drop table window_orders")
 
     def build_interactions(self) -> None:
         n = max(1, round(self.args.lines * 0.06))
@@ -1118,15 +1152,18 @@ class Generator:
                         + interval 8 hour + to_seconds(floor(u('interaction_time', p.i) * 43200)::bigint)
                         as interaction_at,
                     {cumulative_case('interaction_type', 'p.i', INTERACTION_TYPES)} as interaction_type,
-                    r.record_list[1 + floor(u('interaction_record', p.i) * len(r.record_list))::int] as record
+                    r.customer_id,
+                    r.source_system
                 from placed as p
-                inner join person_record_lists as r on p.person_id = r.person_id
+                inner join ranked_records as r
+                    on p.person_id = r.person_id
+                    and 1 + floor(u('interaction_record', p.i) * r.record_count)::int = r.record_rank
             )
             select
                 row_number() over (order by interaction_at, i) - 1 as file_row_number,
                 'I' || lpad((row_number() over (order by interaction_at, i))::varchar, 10, '0') as interaction_id,
-                record.customer_id as customer_id,
-                record.source_system as source_system,
+                customer_id,
+                source_system,
                 interaction_at,
                 interaction_type
             from described
@@ -1232,16 +1269,18 @@ class Generator:
         }
 
     def run(self) -> dict[str, object]:
-        self.build_calendar()
-        self.build_persons()
-        self.build_windows()
-        self.build_records()
-        self.build_products()
-        self.build_transactions()
-        self.build_interactions()
-        summary = self.write()
-        self.con.close()
-        return summary
+        try:
+            self.build_calendar()
+            self.build_persons()
+            self.build_windows()
+            self.build_records()
+            self.build_products()
+            self.build_transactions()
+            self.build_interactions()
+            return self.write()
+        finally:
+            self.con.close()
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Benchmark generate, load, build and test at one or more data sizes.
+
+Each step runs as its own process in a scratch folder (never the user's warehouse); its wall
+time and its peak resident memory (from the kernel's accounting of that one child) are
+printed and appended to a CSV file. Speed targets are judged here, not in timed tests.
+
+    scripts/benchmark.py --lines 1000000 20000000 --out benchmarks/results.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_measured(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """Run one command; return (wall seconds, peak RSS in MiB) of that process alone."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"benchmark: {' '.join(command)} failed with exit code {code}; see {log}")
+    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000], help="transaction line counts to run")
+    parser.add_argument("--customers-per-line", type=float, default=0.05, help="customer records per line (default 0.05)")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.csv", help="CSV to append results to")
+    parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temporary one, removed after)")
+    parser.add_argument("--steps", nargs="+", default=["generate", "load", "build", "test"], choices=["generate", "load", "build", "test"])
+    args = parser.parse_args(argv)
+
+    scratch = args.workdir or Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not args.out.exists()
+    commit, now = git_commit(), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    dbt = [str(BIN / "dbt")]
+    try:
+        with args.out.open("a", newline="") as handle:
+            writer = csv.writer(handle)
+            if new_file:
+                writer.writerow(["measured_at", "commit", "lines", "customers", "step", "seconds", "peak_rss_mib"])
+            for lines in args.lines:
+                customers = max(10, round(lines * args.customers_per_line))
+                data, warehouse = scratch / f"data-{lines}", scratch / f"warehouse-{lines}.duckdb"
+                env = {
+                    **os.environ,
+                    "CRM_WAREHOUSE_PATH": str(warehouse),
+                    "DO_NOT_TRACK": "1",
+                    "DBT_PROFILES_DIR": str(REPO),
+                }
+                target = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
+                steps = {
+                    "generate": [sys.executable, "scripts/generate_data.py", "--out", str(data),
+                                 "--customers", str(customers), "--lines", str(lines)],
+                    "load": [sys.executable, "scripts/load_raw.py", str(data), "--warehouse", str(warehouse)],
+                    "build": dbt + ["run", *target],
+                    "test": dbt + ["test", *target],
+                }
+                if "build" in args.steps:
+                    run_measured(dbt + ["seed", *target], env, scratch / "seed.log")
+                for step in args.steps:
+                    seconds, peak = run_measured(steps[step], env, scratch / f"{step}-{lines}.log")
+                    writer.writerow([now, commit, lines, customers, step, f"{seconds:.1f}", f"{peak:.0f}"])
+                    handle.flush()
+                    print(f"{lines:>12,} lines  {step:<9} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print(f"benchmark: results appended to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

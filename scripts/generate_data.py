@@ -6,8 +6,9 @@ Everything is computed inside DuckDB with vectorised SQL. Randomness comes from
 seed and the arguments, never on thread scheduling: same seed, same bytes.
 
 Writes ``customers``, ``products``, ``transactions`` and ``interactions`` as Parquet to
-``--out`` and, in ``--out/truth/`` (never loaded as raw), the true person behind every
-customer record, every planted defect with its kind, and a ``summary.json``.
+``--out`` and, in ``--out/truth/`` (never loaded as raw): the true person behind every
+customer record (customer_records), every planted defect with its kind (defects), how each
+duplicate record differs from its person's others (record_variations), and summary.json.
 """
 
 from __future__ import annotations
@@ -1204,6 +1205,8 @@ class Generator:
             "order by file_row_number",
             out / "truth" / "customer_records.parquet",
         )
+        # Defects: what a data-quality check can see in the data. Variations: how a duplicate
+        # record differs from its person's other records (for analysing identity resolution).
         self.sql("""
             create table defects as
             select 'customers' as table_name, file_row_number, source_system || '|' || customer_id as record_key, kind
@@ -1216,12 +1219,6 @@ class Generator:
                     email_defect,
                     phone_defect,
                     case when is_missing_address then 'missing_address' end,
-                    case when has_name_typo then 'name_typo' end,
-                    case when email_drift = 'case_variant' and email_defect is null then 'email_case_variant' end,
-                    case when email_drift = 'changed' and email_defect is null then 'email_changed' end,
-                    case when phone_drift = 'format_variant' and phone_defect is null then 'phone_format_variant' end,
-                    case when phone_drift = 'changed' and phone_defect is null then 'phone_changed' end,
-                    case when has_moved then 'moved_address' end,
                     case when shares_household_email and email_defect is null
                         and email_drift in ('same', 'case_variant') then 'household_shared_email' end,
                     case when uses_generic_email and email_defect is null
@@ -1243,6 +1240,28 @@ class Generator:
             ) as k
             where kind is not null
         """)
+        self.sql("""
+            create table variations as
+            select file_row_number, source_system || '|' || customer_id as record_key, kind as variation_kind
+            from customers_out
+            cross join lateral (
+                select unnest([
+                    case when has_name_typo then 'name_typo' end,
+                    case when email_drift = 'case_variant' and email_defect is null then 'email_case_variant' end,
+                    case when email_drift = 'changed' and email_defect is null then 'email_changed' end,
+                    case when email_drift = 'missing' and email_defect is null then 'email_dropped' end,
+                    case when phone_drift = 'format_variant' and phone_defect is null then 'phone_format_variant' end,
+                    case when phone_drift = 'changed' and phone_defect is null then 'phone_changed' end,
+                    case when phone_drift = 'missing' and phone_defect is null then 'phone_dropped' end,
+                    case when has_moved then 'moved_address' end
+                ]) as kind
+            ) as k
+            where kind is not null
+        """)
+        copy(
+            "select * from variations order by file_row_number, variation_kind",
+            out / "truth" / "record_variations.parquet",
+        )
         copy("select * from defects order by table_name, file_row_number, defect_kind", out / "truth" / "defects.parquet")
 
         counts = {
@@ -1251,6 +1270,9 @@ class Generator:
         }
         defect_counts = dict(
             self.con.execute("select defect_kind, count(*) from defects group by all order by all").fetchall()
+        )
+        variation_counts = dict(
+            self.con.execute("select variation_kind, count(*) from variations group by all order by all").fetchall()
         )
         persons_with_records = self.con.execute("select count(distinct person_id) from customers_out").fetchone()[0]
         return {
@@ -1261,6 +1283,7 @@ class Generator:
             "row_counts": counts,
             "persons": persons_with_records,
             "defect_counts": defect_counts,
+            "variation_counts": variation_counts,
             "denominators": {
                 "customers": counts["customers"],
                 "transactions": counts["transactions"],

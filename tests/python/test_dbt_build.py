@@ -100,11 +100,11 @@ def test_phone_and_email_variants_normalise_to_the_primary_records_value(
             where not is_duplicate
         ),
         variants as (
-            select r.*, d.defect_kind
+            select r.*, d.variation_kind as defect_kind
             from records as r
-            inner join '{truth}/defects.parquet' as d
-                on d.table_name = 'customers' and d.record_key = r.source_system || '|' || r.customer_id
-            where d.defect_kind in ('phone_format_variant', 'email_case_variant')
+            inner join '{truth}/record_variations.parquet' as d
+                on d.record_key = r.source_system || '|' || r.customer_id
+            where d.variation_kind in ('phone_format_variant', 'email_case_variant')
         ),
         compared as (
             select

@@ -59,6 +59,7 @@ def test_same_seed_gives_same_bytes_whatever_the_thread_count(tmp_path: Path) ->
         "interactions.parquet",
         "truth/customer_records.parquet",
         "truth/defects.parquet",
+        "truth/record_variations.parquet",
         "truth/summary.json",
     }
 

@@ -1,7 +1,13 @@
 """Lint-time stand-in for dbt's cross-database macros (`dbt.dateadd(...)` and friends).
 
-Each renders as a plain SQL call of the same name, e.g. `dateadd(hour, 24, loaded_at)`.
+Each renders as a plain SQL call of the same name, e.g. `dateadd(hour, 24, loaded_at)`; the
+few whose arguments are not plain expressions render as their DuckDB form.
 """
+
+
+def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None):
+    order = f" {order_by_clause}" if order_by_clause else ""
+    return f"string_agg({measure}, {delimiter_text}{order})"
 
 
 def __getattr__(macro_name):

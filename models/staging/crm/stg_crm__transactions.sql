@@ -16,6 +16,7 @@ renamed as (
         trim(product_id) as product_id,
         transaction_at,
         lower(trim(transaction_type)) as transaction_type,
+        transaction_type <> lower(trim(transaction_type)) as is_transaction_type_recoded,
         quantity,
         unit_price,
         coalesce(discount_amount, 0) as discount_amount,
@@ -48,6 +49,7 @@ select
     channel,
     loaded_at,
     transaction_type in ('sale', 'return') as is_valid_transaction_type,
+    coalesce(is_transaction_type_recoded, false) as is_transaction_type_recoded,
     transaction_at is null as is_missing_transaction_at,
     coalesce(
         transaction_at > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), 'loaded_at') }},

@@ -1,0 +1,29 @@
+{#-
+    Similarity of two strings in [0, 1] (1 = equal). DuckDB has Jaro-Winkler, which rewards a
+    shared prefix and tolerates one typo in a short name; elsewhere fall back to a normalised
+    Levenshtein distance.
+-#}
+{% macro string_similarity(left, right) -%}
+    {{ return(adapter.dispatch('string_similarity', 'crm_warehouse')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__string_similarity(left, right) -%}
+    (1.0 - levenshtein({{ left }}, {{ right }}) / greatest(length({{ left }}), length({{ right }}), 1))
+{%- endmacro %}
+
+{% macro duckdb__string_similarity(left, right) -%}
+    jaro_winkler_similarity({{ left }}, {{ right }})
+{%- endmacro %}
+
+{#- Edits (insert, delete, substitute, swap adjacent) that turn one string into the other. -#}
+{% macro string_edit_distance(left, right) -%}
+    {{ return(adapter.dispatch('string_edit_distance', 'crm_warehouse')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__string_edit_distance(left, right) -%}
+    levenshtein({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro duckdb__string_edit_distance(left, right) -%}
+    damerau_levenshtein({{ left }}, {{ right }})
+{%- endmacro %}

@@ -41,7 +41,7 @@ DEFAULT_RATES: dict[str, float] = {
     "invalid_phone": 0.01,
     # customers, independent
     "missing_address": 0.04,
-    "household_shared_email": 0.02,  # share of B2C persons who use a household member's email
+    "household_member": 0.02,  # share of B2C persons who join another household and share its email
     # transactions, quarantine group (exclusive)
     "unknown_customer": 0.003,
     "unknown_product": 0.002,
@@ -334,7 +334,7 @@ class Generator:
                 u('comeback', p) < 0.15 as wants_comeback,
                 400 + floor(u('gap', p) * 400)::int as comeback_gap_days,
                 floor(-300 * ln(1 - u('life2', p)))::int as comeback_life_days,
-                p > 0 and u('household', p) < {rates['household_shared_email']} as joins_household,
+                p > 0 and u('household', p) < {rates['household_member']} as joins_household,
                 floor(u('household_head', p) * p)::int as household_head_id
             from range({self.n_persons}) as t (p)
         """)
@@ -1206,12 +1206,39 @@ class Generator:
             out / "truth" / "customer_records.parquet",
         )
         # Defects: what a data-quality check can see in the data. Variations: how a duplicate
-        # record differs from its person's other records (for analysing identity resolution).
+        # record differs from its person's other records, and why a person may share an email
+        # or phone with others (for analysing identity resolution).
+        # An email or phone is shared when records of two or more true persons carry it
+        # (household mailboxes, company info@ addresses and switchboards, rare collisions).
+        self.sql("""
+            create table customers_sharing as
+            with keyed as (
+                select
+                    *,
+                    case when email_defect is null then nullif(lower(trim(email)), '') end as email_key,
+                    case when phone_defect is null then regexp_replace(phone, '[^0-9]', '', 'g') end as phone_digits_out
+                from customers_out
+            ),
+            normalised as (
+                select
+                    *,
+                    case when length(phone_digits_out) = 11 and starts_with(phone_digits_out, '1')
+                        then substr(phone_digits_out, 2) else nullif(phone_digits_out, '') end as phone_key
+                from keyed
+            )
+            select
+                *,
+                email_key is not null
+                    and count(distinct person_id) over (partition by email_key) > 1 as is_shared_email,
+                phone_key is not null
+                    and count(distinct person_id) over (partition by phone_key) > 1 as is_shared_phone
+            from normalised
+        """)
         self.sql("""
             create table defects as
             select 'customers' as table_name, file_row_number, source_system || '|' || customer_id as record_key, kind
                 as defect_kind
-            from customers_out
+            from customers_sharing
             cross join lateral (
                 select unnest([
                     case when is_duplicate then 'duplicate_record' end,
@@ -1219,12 +1246,8 @@ class Generator:
                     email_defect,
                     phone_defect,
                     case when is_missing_address then 'missing_address' end,
-                    case when shares_household_email and email_defect is null
-                        and email_drift in ('same', 'case_variant') then 'household_shared_email' end,
-                    case when uses_generic_email and email_defect is null
-                        and email_drift in ('same', 'case_variant') then 'company_shared_email' end,
-                    case when uses_switchboard and phone_defect is null
-                        and phone_drift in ('same', 'format_variant') then 'company_shared_phone' end
+                    case when is_shared_email then 'shared_email' end,
+                    case when is_shared_phone then 'shared_phone' end
                 ]) as kind
             ) as k
             where kind is not null
@@ -1253,7 +1276,11 @@ class Generator:
                     case when phone_drift = 'format_variant' and phone_defect is null then 'phone_format_variant' end,
                     case when phone_drift = 'changed' and phone_defect is null then 'phone_changed' end,
                     case when phone_drift = 'missing' and phone_defect is null then 'phone_dropped' end,
-                    case when has_moved then 'moved_address' end
+                    case when has_moved then 'moved_address' end,
+                    -- why a person's identifiers may be shared with other people
+                    case when shares_household_email then 'household_email' end,
+                    case when uses_generic_email then 'company_generic_email' end,
+                    case when uses_switchboard then 'company_switchboard_phone' end
                 ]) as kind
             ) as k
             where kind is not null

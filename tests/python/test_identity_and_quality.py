@@ -85,9 +85,8 @@ def test_shared_and_placeholder_identifiers_do_not_merge_people(identity_warehou
             inner join '{truth}/customer_records.parquet' as t using (source_system, customer_id)
         ),
         sharing as (
-            select distinct record_key from '{truth}/defects.parquet'
-            where defect_kind in ('household_shared_email', 'company_shared_email', 'company_shared_phone',
-                                  'placeholder_email', 'placeholder_phone')
+            select record_key from '{truth}/defects.parquet'
+            where defect_kind in ('shared_email', 'shared_phone', 'placeholder_email', 'placeholder_phone')
         )
         select count(distinct r.customer_key)
         from resolved as r
@@ -99,7 +98,7 @@ def test_shared_and_placeholder_identifiers_do_not_merge_people(identity_warehou
     )
     sharing_records = warehouse.scalar(
         f"select count(distinct record_key) from '{truth}/defects.parquet' "
-        "where defect_kind in ('household_shared_email', 'company_shared_email', 'company_shared_phone')"
+        "where defect_kind in ('shared_email', 'shared_phone')"
     )
     assert sharing_records > 1000, "the data set should plant many shared identifiers"
     assert merged_strangers == 0
@@ -190,6 +189,9 @@ def test_scorecard_counts_match_the_generators_truth(built_warehouse: Built, sma
     # records merged away: the planted duplicates, less those identity resolution cannot find
     planted = truth["duplicate_record"]
     assert 0.95 * planted <= scorecard[("customers", "duplicate_record")] <= planted
+    # shared identifiers: exact as long as no two people who share one are merged
+    assert scorecard[("customers", "shared_email")] == truth["shared_email"]
+    assert scorecard[("customers", "shared_phone")] == truth["shared_phone"]
 
 
 def test_quarantine_holds_exactly_the_planted_untrusted_lines(built_warehouse: Built, small_data: DataSet) -> None:

@@ -29,51 +29,31 @@ records as (
     from customers
 ),
 
-email_usage as (
+{%- for identifier in ['email', 'phone'] %}
+
+{{ identifier }}_usage as (
     select
-        email,
+        {{ identifier }},
         count(distinct record_id) as record_count
     from records
-    where email is not null
-    group by email
+    where {{ identifier }} is not null
+    group by {{ identifier }}
 ),
 
-phone_usage as (
-    select
-        phone,
-        count(distinct record_id) as record_count
-    from records
-    where phone is not null
-    group by phone
-),
-
-email_pairs as (
+{{ identifier }}_pairs as (
     select
         a.record_id as record_id_a,
         b.record_id as record_id_b,
-        'email' as match_rule
+        '{{ identifier }}' as match_rule
     from records as a
-    inner join email_usage as u on a.email = u.email
-    inner join records as b on a.email = b.email and a.record_id < b.record_id
+    inner join {{ identifier }}_usage as u on a.{{ identifier }} = u.{{ identifier }}
+    inner join records as b on a.{{ identifier }} = b.{{ identifier }} and a.record_id < b.record_id
     where
         u.record_count <= {{ max_records }}
         and coalesce(a.customer_type = b.customer_type, true)
         and {{ names_match('a', 'b', shared_similarity, allow_missing=true) }}
 ),
-
-phone_pairs as (
-    select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b,
-        'phone' as match_rule
-    from records as a
-    inner join phone_usage as u on a.phone = u.phone
-    inner join records as b on a.phone = b.phone and a.record_id < b.record_id
-    where
-        u.record_count <= {{ max_records }}
-        and coalesce(a.customer_type = b.customer_type, true)
-        and {{ names_match('a', 'b', shared_similarity, allow_missing=true) }}
-),
+{%- endfor %}
 
 name_and_postal_code_pairs as (
     select

@@ -20,7 +20,7 @@ placeholder_phones as (
 
 renamed as (
     select
-        _batch_id || ':' || cast(_source_row_number as varchar) as raw_row_key,
+        {{ raw_row_key() }} as raw_row_key,
         lower(trim(source_system)) as source_system,
         trim(customer_id) as customer_id,
         nullif(trim(regexp_replace(first_name, '\s+', ' ', 'g')), '') as first_name,

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        _batch_id || ':' || cast(_source_row_number as varchar) as raw_row_key,
+        {{ raw_row_key() }} as raw_row_key,
         trim(interaction_id) as interaction_id,
         trim(customer_id) as customer_id,
         lower(trim(source_system)) as source_system,

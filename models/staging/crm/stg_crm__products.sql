@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        _batch_id || ':' || cast(_source_row_number as varchar) as raw_row_key,
+        {{ raw_row_key() }} as raw_row_key,
         trim(product_id) as product_id,
         nullif(trim(product_name), '') as product_name,
         {{ normalise_text('category') }} as category,

@@ -8,7 +8,7 @@ source as (
 
 renamed as (
     select
-        _batch_id || ':' || cast(_source_row_number as varchar) as raw_row_key,
+        {{ raw_row_key() }} as raw_row_key,
         trim(transaction_id) as transaction_id,
         line_number,
         trim(customer_id) as customer_id,

@@ -10,6 +10,14 @@ def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None)
     return f"string_agg({measure}, {delimiter_text}{order})"
 
 
+def generate_series(upper_bound):
+    return f"select generate_series as generated_number from generate_series(1, {upper_bound})"
+
+
+def date_spine(datepart, start_date, end_date):
+    return f"select range as date_{datepart} from range({start_date}, {end_date}, interval 1 {datepart})"
+
+
 def __getattr__(macro_name):
     def render(*args, **kwargs):
         return f"{macro_name}({', '.join(str(a) for a in [*args, *kwargs.values()])})"

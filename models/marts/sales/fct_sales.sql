@@ -32,6 +32,7 @@ select
     transaction_id,
     line_number,
     customer_key,
+    {{ dbt.hash('product_id') }} as product_key,
     product_id,
     transaction_date,
     transaction_at,

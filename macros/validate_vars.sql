@@ -1,0 +1,66 @@
+{#-
+    Fail early, naming the var, when a var cannot mean anything: an unknown ABC metric,
+    shares that are not increasing within (0, 1], a malformed date, a non-positive window.
+    Runs as on-run-start, so no model is built with a bad setting.
+-#}
+{% macro validate_vars() %}
+    {%- set problems = [] -%}
+
+    {%- set metric = var('abc_value_metric') -%}
+    {%- set metrics = ['net_profit', 'gross_profit', 'revenue'] -%}
+    {%- if metric not in metrics -%}
+        {%- do problems.append("abc_value_metric is '" ~ metric ~ "'; use one of " ~ metrics | join(', ')) -%}
+    {%- endif -%}
+
+    {%- set shares = [] -%}
+    {%- for name in ['abc_a_share', 'abc_b_share', 'strategic_share'] -%}
+        {%- set value = var(name) -%}
+        {%- if value is number and value > 0 and value <= 1 -%}
+            {%- do shares.append(value) -%}
+        {%- else -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a number in (0, 1]") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if var('abc_a_share') is number and var('abc_b_share') is number
+        and var('abc_a_share') >= var('abc_b_share') -%}
+        {%- do problems.append("abc_a_share (" ~ var('abc_a_share') ~ ") must be below abc_b_share ("
+            ~ var('abc_b_share') ~ ")") -%}
+    {%- endif -%}
+
+    {%- set window = var('profitability_window_months') -%}
+    {%- if not (window is number and window == window | int and window >= 1) -%}
+        {%- do problems.append("profitability_window_months is '" ~ window ~ "'; it must be a whole number >= 1") -%}
+    {%- endif -%}
+
+    {%- for name in ['as_of_date', 'date_spine_start', 'date_spine_end'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (name == 'as_of_date' and value is none) and not is_iso_date(value) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a real date written YYYY-MM-DD") -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ problems | join("\n  - ")) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- True when value is a real calendar date written as YYYY-MM-DD. -#}
+{% macro is_iso_date(value) -%}
+    {%- set text = value | string -%}
+    {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set year, month, day = text.split('-') | map('int') | list -%}
+    {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+    {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {{ return(1 <= month <= 12 and 1 <= day <= month_days[month - 1]) }}
+{%- endmacro %}
+
+{#- The as-of date as a SQL date: the var when set, else the latest trusted transaction date. -#}
+{% macro as_of_date() -%}
+    {%- if var('as_of_date') is none -%}
+        (select max(transaction_date) from {{ ref('fct_sales') }})
+    {%- else -%}
+        cast('{{ var("as_of_date") }}' as date)
+    {%- endif -%}
+{%- endmacro %}

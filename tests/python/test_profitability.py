@@ -1,0 +1,115 @@
+"""Profitability marts: vars change results as documented, bad vars fail early and clearly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Warehouse
+
+Built = tuple[Warehouse, subprocess.CompletedProcess]
+STATE = ["--selector", "customer_state"]
+
+
+@pytest.fixture()
+def warehouse_copy(tmp_path: Path, built_warehouse: Built) -> Warehouse:
+    """A copy of the built warehouse that a test may rebuild with other vars."""
+    warehouse, result = built_warehouse
+    assert result.returncode == 0
+    copy = Warehouse(tmp_path / "copy.duckdb", tmp_path)
+    shutil.copy(warehouse.path, copy.path)
+    return copy
+
+
+def window_population(warehouse: Warehouse, as_of: str, months: int) -> tuple[int, float]:
+    """Customers with a sale in the window and their revenue, straight from fct_sales."""
+    return warehouse.query(
+        f"""
+        with windowed as (
+            select * from marts.fct_sales
+            where transaction_date > date '{as_of}' - interval {months} month and transaction_date <= date '{as_of}'
+        )
+        select count(distinct customer_key) filter (where not is_return),
+               sum(net_revenue) filter (where customer_key in (select customer_key from windowed where not is_return))
+        from windowed
+        """
+    )[0]
+
+
+def test_default_window_is_twelve_months_to_the_latest_sale(built_warehouse: Built) -> None:
+    warehouse, _ = built_warehouse
+    as_of = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
+    assert warehouse.query("select distinct as_of_date from marts.customer_profitability") == [(as_of,)]
+    customers, revenue = window_population(warehouse, str(as_of), 12)
+    assert warehouse.query("select count(*), sum(revenue) from marts.customer_profitability")[0] == (
+        customers,
+        pytest.approx(revenue, abs=Decimal("0.01")),
+    )
+
+
+def test_window_and_as_of_date_vars_change_the_population(warehouse_copy: Warehouse) -> None:
+    vars = {"as_of_date": "2025-06-30", "profitability_window_months": 6}
+    result = warehouse_copy.dbt("run", *STATE, vars=vars)
+    assert result.returncode == 0, result.stdout[-3000:]
+    customers, revenue = window_population(warehouse_copy, "2025-06-30", 6)
+    assert warehouse_copy.query("select count(*), sum(revenue), min(as_of_date), max(as_of_date) from marts.customer_profitability")[0] == (
+        customers,
+        pytest.approx(revenue, abs=Decimal("0.01")),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 6, 30),
+    )
+    assert warehouse_copy.scalar("select max(last_sale_date) from marts.customer_profitability") <= dt.date(2025, 6, 30)
+
+
+def test_abc_value_metric_var_switches_the_ranking_value(warehouse_copy: Warehouse) -> None:
+    before = dict(warehouse_copy.query("select customer_key, abc_class from marts.customer_segments"))
+    result = warehouse_copy.dbt("run", *STATE, vars={"abc_value_metric": "revenue"})
+    assert result.returncode == 0, result.stdout[-3000:]
+    rows = warehouse_copy.query(
+        """
+        select s.customer_key, s.abc_value_metric, s.abc_value, p.revenue, s.abc_class, s.is_loss_making
+        from marts.customer_segments as s
+        inner join marts.customer_profitability as p using (customer_key)
+        """
+    )
+    assert {metric for _, metric, *_ in rows} == {"revenue"}
+    assert all(value == revenue for _, _, value, revenue, *_ in rows)
+    after = {key: cls for key, _, _, _, cls, _ in rows}
+    assert after.keys() == before.keys()
+    assert after != before, "ranking by revenue instead of net profit should move some customers"
+    # the A class on revenue holds the customers whose running share of revenue is at most 80%
+    revenues = sorted(((revenue, key) for key, _, _, revenue, _, _ in rows), key=lambda r: (-r[0], r[1]))
+    positive_total = sum(r for r, _ in revenues if r > 0)
+    running, expected_a = 0, set()
+    for revenue, key in revenues:
+        running += max(revenue, 0)
+        if revenue > 0 and running <= Decimal("0.8") * positive_total:
+            expected_a.add(key)
+    assert {key for key, cls in after.items() if cls == "A"} == expected_a
+
+
+@pytest.mark.parametrize(
+    ("vars", "message"),
+    [
+        ({"abc_value_metric": "margin"}, "abc_value_metric is 'margin'; use one of net_profit, gross_profit, revenue"),
+        ({"abc_a_share": 0.96}, "abc_a_share (0.96) must be below abc_b_share (0.95)"),
+        ({"abc_b_share": 1.5}, "abc_b_share is '1.5'; it must be a number in (0, 1]"),
+        ({"strategic_share": 0}, "strategic_share is '0'; it must be a number in (0, 1]"),
+        ({"as_of_date": "2025-02-30"}, "as_of_date is '2025-02-30'; it must be a real date written YYYY-MM-DD"),
+        ({"as_of_date": "30/06/2025"}, "as_of_date is '30/06/2025'; it must be a real date written YYYY-MM-DD"),
+        ({"profitability_window_months": 0}, "profitability_window_months is '0'; it must be a whole number >= 1"),
+    ],
+)
+def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, vars: dict, message: str) -> None:
+    before = warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s")
+    result = warehouse_copy.dbt("run", *STATE, vars=vars)
+    output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    assert result.returncode != 0
+    assert "Invalid vars:" in output and message in output, output[-2000:]
+    assert warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s") == before

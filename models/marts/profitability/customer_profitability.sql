@@ -31,24 +31,38 @@ combined as (
     where window_sales.order_count > 0
 ),
 
+-- money is rounded to cents once, and profits derive from the rounded amounts, so the
+-- identities (gross = revenue - cogs, net = gross - cost to serve) hold to the cent
+rounded as (
+    select
+        *,
+        cast(round(revenue, 2) as decimal(18, 2)) as revenue_cents,
+        cast(round(cogs, 2) as decimal(18, 2)) as cogs_cents,
+        cast(round(order_handling_cost, 2) as decimal(18, 2)) as order_handling_cents,
+        cast(round(return_handling_cost, 2) as decimal(18, 2)) as return_handling_cents,
+        cast(round(interaction_cost, 2) as decimal(18, 2)) as interaction_cents
+    from combined
+),
+
 costed as (
     select
         *,
-        order_handling_cost + return_handling_cost + interaction_cost as cost_to_serve
-    from combined
+        revenue_cents - cogs_cents as gross_profit_cents,
+        order_handling_cents + return_handling_cents + interaction_cents as cost_to_serve_cents
+    from rounded
 )
 
 select
     customer_key,
     as_of_date,
-    cast(revenue as decimal(18, 2)) as revenue,
-    cast(cogs as decimal(18, 2)) as cogs,
-    cast(gross_profit as decimal(18, 2)) as gross_profit,
-    cast(order_handling_cost as decimal(18, 2)) as order_handling_cost,
-    cast(return_handling_cost as decimal(18, 2)) as return_handling_cost,
-    cast(interaction_cost as decimal(18, 2)) as interaction_cost,
-    cast(cost_to_serve as decimal(18, 2)) as cost_to_serve,
-    cast(gross_profit - cost_to_serve as decimal(18, 2)) as net_profit,
+    revenue_cents as revenue,
+    cogs_cents as cogs,
+    cast(gross_profit_cents as decimal(18, 2)) as gross_profit,
+    order_handling_cents as order_handling_cost,
+    return_handling_cents as return_handling_cost,
+    interaction_cents as interaction_cost,
+    cast(cost_to_serve_cents as decimal(18, 2)) as cost_to_serve,
+    cast(gross_profit_cents - cost_to_serve_cents as decimal(18, 2)) as net_profit,
     cast(order_count as bigint) as order_count,
     cast(sale_line_count as bigint) as sale_line_count,
     cast(return_line_count as bigint) as return_line_count,
@@ -56,5 +70,7 @@ select
     cast(distinct_product_count as bigint) as distinct_product_count,
     cast(1.0 * return_line_count / (sale_line_count + return_line_count) as double) as return_rate,
     last_sale_date,
-    cast(ntile(10) over (order by gross_profit - cost_to_serve desc, customer_key asc) as integer) as profit_decile
+    cast(
+        ntile(10) over (order by gross_profit_cents - cost_to_serve_cents desc, customer_key asc) as integer
+    ) as profit_decile
 from costed

@@ -1,7 +1,7 @@
 -- Customers who look important by revenue (class A on revenue) but bring little or lose money
 -- (class C on net profit): big accounts eaten by discounts, returns and service contacts.
--- ABC on revenue is recomputed here with the same rule as customer_segments, so the mart can
--- stay on the configured metric.
+-- ABC on revenue is recomputed here with the same rule (macro abc_class) as customer_segments,
+-- so the mart can stay on the configured metric.
 with
 
 profitability as (
@@ -26,12 +26,7 @@ revenue_ranked as (
 revenue_classes as (
     select
         customer_key,
-        case
-            when revenue <= 0 then 'C'
-            when running_positive_revenue <= {{ var('abc_a_share') }} * total_positive_revenue then 'A'
-            when running_positive_revenue <= {{ var('abc_b_share') }} * total_positive_revenue then 'B'
-            else 'C'
-        end as revenue_abc_class
+        {{ abc_class('revenue', 'running_positive_revenue', 'total_positive_revenue') }} as revenue_abc_class
     from revenue_ranked
 )
 

@@ -39,12 +39,7 @@ classified as (
     select
         *,
         case when total_positive_value > 0 then running_positive_value / total_positive_value end as running_share,
-        case
-            when abc_value <= 0 then 'C'
-            when running_positive_value <= {{ var('abc_a_share') }} * total_positive_value then 'A'
-            when running_positive_value <= {{ var('abc_b_share') }} * total_positive_value then 'B'
-            else 'C'
-        end as abc_class,
+        {{ abc_class('abc_value', 'running_positive_value', 'total_positive_value') }} as abc_class,
         abc_value <= 0 as is_loss_making,
         -- rounded before ceil so 0.2 x 15 counts 3 customers, not 4 (binary floating point)
         abc_value > 0

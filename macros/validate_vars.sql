@@ -1,6 +1,7 @@
 {#-
     Fail early, naming the var, when a var cannot mean anything: an unknown ABC metric,
-    shares that are not increasing within (0, 1], a malformed date, a non-positive window.
+    shares that are not increasing within (0, 1], a malformed date, a non-positive window,
+    lifecycle thresholds that are not whole days or where active_days >= churn_days.
     Runs as on-run-start, so no model is built with a bad setting.
 -#}
 {% macro validate_vars() %}
@@ -30,6 +31,19 @@
     {%- set window = var('profitability_window_months') -%}
     {%- if not (window is number and window == window | int and window >= 1) -%}
         {%- do problems.append("profitability_window_months is '" ~ window ~ "'; it must be a whole number >= 1") -%}
+    {%- endif -%}
+
+    {%- set days = [] -%}
+    {%- for name in ['new_customer_days', 'active_days', 'churn_days'] -%}
+        {%- set value = var(name) -%}
+        {%- if value is number and value == value | int and value >= 1 -%}
+            {%- do days.append(value) -%}
+        {%- else -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number of days >= 1") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if days | length == 3 and days[1] >= days[2] -%}
+        {%- do problems.append("active_days (" ~ days[1] ~ ") must be below churn_days (" ~ days[2] ~ ")") -%}
     {%- endif -%}
 
     {%- for name in ['as_of_date', 'date_spine_start', 'date_spine_end'] -%}

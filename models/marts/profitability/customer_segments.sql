@@ -12,6 +12,10 @@ rfm_segments as (
     select * from {{ ref('rfm_segments') }}
 ),
 
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
 valued as (
     select
         *,
@@ -69,8 +73,11 @@ select
     cast(classified.recency_score as varchar)
     || cast(classified.frequency_score as varchar)
     || cast(classified.monetary_score as varchar) as rfm_code,
-    rfm_segments.rfm_segment
+    rfm_segments.rfm_segment,
+    lifecycle.lifecycle_stage,
+    lifecycle.tenure_band
 from classified
+left join lifecycle on classified.customer_key = lifecycle.customer_key
 left join rfm_segments
     on
         classified.recency_score = rfm_segments.recency_score

@@ -16,8 +16,12 @@ DEMO_DIR ?= data/demo
 DEMO_CUSTOMERS ?= 50000
 DEMO_LINES ?= 1000000
 SEED ?= 42
+# Segment history recorded by `make run`: the demo data's last 24 month-ends (about 6 s each);
+# `make history HISTORY_FROM=2022-01` replays the whole span.
+HISTORY_FROM ?= 2024-11
+HISTORY_TO ?= 2026-10
 
-.PHONY: help venv generate load build run lint parse pytest test clean
+.PHONY: help venv generate load build history run lint parse pytest test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -40,7 +44,11 @@ load: venv ## Load data/demo into schema raw of warehouse.duckdb
 build: venv ## dbt build (seeds, models, snapshots, all tests)
 	$(BIN)/dbt build
 
-run: generate load build ## Everything: venv, demo data, load, dbt build
+history: venv ## Replay month-ends HISTORY_FROM..HISTORY_TO into the segment history (afresh)
+	$(BIN)/python scripts/backfill_history.py --from $(HISTORY_FROM) --to $(HISTORY_TO) --rebuild \
+		--warehouse $(CRM_WAREHOUSE_PATH)
+
+run: generate load build history ## Everything: venv, demo data, load, dbt build, segment history
 
 lint: venv ## SQL style (sqlfluff)
 	$(BIN)/sqlfluff lint models tests analyses snapshots

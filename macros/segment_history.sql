@@ -1,0 +1,46 @@
+{#-
+    Guards and bookkeeping of the segment history (the customer_segments_snapshot):
+    history is append-only in business time. Recording an as-of date earlier than the latest
+    recorded one would put versions out of order, so it stops with a clear error; recording the
+    latest date again changes nothing. Every recorded as-of date is kept in
+    snapshots.segment_history_periods (a period with no change still counts as recorded).
+-#}
+{% macro segment_history_periods_relation() -%}
+    {{ return(api.Relation.create(schema='snapshots', identifier='segment_history_periods').include(database=false)) }}
+{%- endmacro %}
+
+{% macro ensure_segment_history_periods() -%}
+    {% if execute %}
+        {% do run_query("create schema if not exists snapshots") %}
+        {% do run_query(
+            "create table if not exists " ~ segment_history_periods_relation()
+            ~ " (as_of_date date primary key, recorded_at timestamp)"
+        ) %}
+    {% endif %}
+{%- endmacro %}
+
+{% macro assert_as_of_not_before_history(as_of_sql) -%}
+    {% if execute %}
+        {{ ensure_segment_history_periods() }}
+        {% set result = run_query(
+            "select cast(" ~ as_of_sql ~ " as date) as as_of, (select max(as_of_date) from "
+            ~ segment_history_periods_relation() ~ ") as latest"
+        ) %}
+        {% set as_of, latest = result.rows[0][0], result.rows[0][1] %}
+        {% if latest is not none and as_of < latest %}
+            {{ exceptions.raise_compiler_error(
+                "Segment history is append-only: as_of_date " ~ as_of ~ " is earlier than the latest recorded "
+                ~ latest ~ ". Record later dates only, or start history afresh with "
+                ~ "scripts/backfill_history.py --rebuild."
+            ) }}
+        {% endif %}
+    {% endif %}
+{%- endmacro %}
+
+{% macro record_segment_history_period(as_of_sql) -%}
+    insert into {{ segment_history_periods_relation() }}
+    select cast({{ as_of_sql }} as date), current_timestamp
+    where not exists (
+        select 1 from {{ segment_history_periods_relation() }} where as_of_date = cast({{ as_of_sql }} as date)
+    )
+{%- endmacro %}

@@ -1,0 +1,164 @@
+"""Segment history: SCD2 invariants, idempotent and append-only backfill, migration = transitions."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Warehouse
+
+Built = tuple[Warehouse, subprocess.CompletedProcess]
+MONTHS = ("2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31")
+STATE = ["--select", "tag:customer_state+", "--exclude", "customer_segment_history segment_migration"]
+
+
+def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "CRM_WAREHOUSE_PATH": str(warehouse.path),
+        "DBT_TARGET_PATH": str(warehouse.work / "target"),
+        "DBT_LOG_PATH": str(warehouse.work / "logs"),
+        "DO_NOT_TRACK": "1",
+    }
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "backfill_history.py"), *args],
+        env=env, capture_output=True, text=True, cwd=REPO, check=False,
+    )
+
+
+def history_fingerprint(warehouse: Warehouse) -> tuple:
+    return (
+        warehouse.query("select * from snapshots.customer_segments_snapshot order by all"),
+        warehouse.query("select as_of_date from snapshots.segment_history_periods order by all"),
+    )
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) -> tuple[Warehouse, dict]:
+    """Four month-ends backfilled, plus each month's state built independently on a copy."""
+    warehouse, result = built_warehouse
+    assert result.returncode == 0
+    work = tmp_path_factory.mktemp("history")
+    recorded = Warehouse(work / "history.duckdb", work / "history")
+    shutil.copy(warehouse.path, recorded.path)
+    run = backfill(recorded, "--from", "2025-07", "--to", "2025-10", "--rebuild")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+    states, revenues = {}, {}
+    independent = Warehouse(work / "states.duckdb", work / "states")
+    shutil.copy(warehouse.path, independent.path)
+    for as_of in MONTHS:
+        built = independent.dbt("run", *STATE, vars={"as_of_date": as_of})
+        assert built.returncode == 0, built.stdout[-3000:]
+        revenues[as_of] = dict(independent.query("select customer_key, revenue from marts.customer_profitability"))
+        states[as_of] = {
+            key: (abc or "none", stage)
+            for key, abc, stage in independent.query(
+                "select l.customer_key, s.abc_class, l.lifecycle_stage from marts.customer_lifecycle as l "
+                "left join marts.customer_segments as s using (customer_key)"
+            )
+        }
+    states["revenue"] = revenues
+    return recorded, states
+
+
+def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
+    warehouse, states = history
+    assert [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")] == list(MONTHS)
+    assert warehouse.scalar(
+        "select count(*) from (select customer_key from snapshots.customer_segments_snapshot "
+        "where dbt_valid_to is null group by customer_key having count(*) <> 1)"
+    ) == 0
+    assert warehouse.scalar("select count(distinct customer_key) from snapshots.customer_segments_snapshot") == len(states[MONTHS[-1]])
+    # consecutive versions touch: no overlap, no gap; validity starts on a recorded as-of date
+    assert warehouse.scalar(
+        """
+        select count(*) from (
+            select dbt_valid_to, lead(dbt_valid_from) over (partition by customer_key order by dbt_valid_from) as next_from
+            from snapshots.customer_segments_snapshot
+        ) where next_from is distinct from dbt_valid_to and not (next_from is null and dbt_valid_to is null)
+        """
+    ) == 0
+    assert warehouse.scalar(
+        "select count(*) from snapshots.customer_segments_snapshot where cast(dbt_valid_from as date) not in "
+        "(select as_of_date from snapshots.segment_history_periods)"
+    ) == 0
+    # a version only when a tracked value changed
+    assert warehouse.scalar(
+        """
+        select count(*) from (
+            select *, lag(abc_class) over w as a, lag(profit_decile) over w as d, lag(rfm_segment) over w as r,
+                   lag(lifecycle_stage) over w as l, row_number() over w as n
+            from snapshots.customer_segments_snapshot
+            window w as (partition by customer_key order by dbt_valid_from)
+        ) where n > 1 and a is not distinct from abc_class and d is not distinct from profit_decile
+            and r is not distinct from rfm_segment and l is not distinct from lifecycle_stage
+        """
+    ) == 0
+
+
+def test_history_mart_equals_each_months_state(history: tuple[Warehouse, dict]) -> None:
+    warehouse, states = history
+    for as_of in MONTHS:
+        recorded = {
+            key: (abc or "none", stage)
+            for key, abc, stage in warehouse.query(
+                "select customer_key, abc_class, lifecycle_stage from marts.customer_segment_history where as_of_date = ?",
+                [as_of],
+            )
+        }
+        assert recorded == states[as_of], as_of
+
+
+def test_migration_matrix_equals_independent_transitions(history: tuple[Warehouse, dict]) -> None:
+    warehouse, states = history
+    expected: Counter = Counter()
+    moved_revenue: Counter = Counter()
+    revenue = states["revenue"]
+    for earlier, later in zip(MONTHS, MONTHS[1:]):
+        for key, (abc, stage) in states[later].items():
+            before = states[earlier].get(key)
+            for dimension, position, value in (("abc_class", 0, abc), ("lifecycle_stage", 1, stage)):
+                cell = (later, dimension, before[position] if before else "not_yet_customer", value)
+                expected[cell] += 1
+                moved_revenue[cell] += revenue[later].get(key, 0)
+    rows = warehouse.query(
+        "select to_period, segment_dimension, from_value, to_value, customer_count, to_period_revenue "
+        "from marts.segment_migration"
+    )
+    actual = {(str(p), d, f, t): count for p, d, f, t, count, _ in rows}
+    assert actual == dict(expected)
+    assert {(str(p), d, f, t): money for p, d, f, t, _, money in rows} == {
+        cell: pytest.approx(money, abs=Decimal("0.01")) for cell, money in moved_revenue.items()
+    }
+    assert any(f != t and f != "not_yet_customer" for (_, dim, f, t) in actual if dim == "abc_class"), "some customers should move"
+
+
+def test_rerun_changes_nothing_and_earlier_months_are_refused(history: tuple[Warehouse, dict]) -> None:
+    warehouse, _ = history
+    before = history_fingerprint(warehouse)
+    again = backfill(warehouse, "--from", "2025-10", "--to", "2025-10")
+    assert again.returncode == 0, again.stderr
+    assert "already recorded" in again.stdout
+    assert history_fingerprint(warehouse) == before
+
+    refused = backfill(warehouse, "--from", "2025-08", "--to", "2025-11")
+    assert refused.returncode == 2
+    assert "history is append-only: 2025-08 is before the latest recorded month-end 2025-10-31" in refused.stderr
+    assert history_fingerprint(warehouse) == before
+
+    # dbt itself refuses to snapshot a state earlier than the history, whoever runs it
+    direct = warehouse.dbt("build", "--select", "tag:customer_state+", vars={"as_of_date": "2025-09-30"})
+    assert direct.returncode != 0
+    assert "Segment history is append-only: as_of_date 2025-09-30 is earlier than the latest recorded 2025-10-31" in (
+        re.sub(r"\x1b\[[0-9;]*m", "", direct.stdout)
+    )
+    assert history_fingerprint(warehouse) == before

@@ -56,14 +56,16 @@ def test_earlier_as_of_date_uses_no_later_data(tmp_path: Path, built_warehouse: 
     shutil.copy(warehouse.path, rebuilt.path)
     shutil.copy(warehouse.path, truncated.path)
 
-    result = rebuilt.dbt("build", "--selector", "customer_state", vars={"as_of_date": AS_OF})
+    # the segment history is append-only and already holds the default as-of date, so these
+    # rebuilds for an earlier date leave the snapshot out (it would rightly refuse them)
+    result = rebuilt.dbt("run", "--selector", "customer_state", vars={"as_of_date": AS_OF})
     assert result.returncode == 0, result.stdout[-3000:]
 
     con = duckdb.connect(str(truncated.path))
     deleted = con.execute(f"delete from raw.transactions where transaction_at >= date '{AS_OF}' + 1").fetchall()
     con.close()
     assert deleted[0][0] > 1000, "the test needs many later lines to delete"
-    result = truncated.dbt("build", "--full-refresh", vars={"as_of_date": AS_OF})
+    result = truncated.dbt("build", "--full-refresh", "--exclude", "resource_type:snapshot", vars={"as_of_date": AS_OF})
     assert result.returncode == 0, result.stdout[-3000:]
 
     assert rebuilt.scalar("select max(as_of_date) from marts.customer_lifecycle") == dt.date(2025, 6, 30)

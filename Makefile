@@ -16,9 +16,9 @@ DEMO_DIR ?= data/demo
 DEMO_CUSTOMERS ?= 50000
 DEMO_LINES ?= 1000000
 SEED ?= 42
-# Segment history recorded by `make run`: the demo data's last 24 month-ends (about 6 s each);
-# `make history HISTORY_FROM=2022-01` replays the whole span.
-HISTORY_FROM ?= 2024-11
+# Segment history recorded by `make run`: every month-end of the demo data's span (58 months,
+# about 5 s each); a shorter replay: `make history HISTORY_FROM=2025-01`.
+HISTORY_FROM ?= 2022-01
 HISTORY_TO ?= 2026-10
 
 .PHONY: help venv generate load build history run lint parse pytest test clean

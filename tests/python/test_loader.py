@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -21,10 +22,10 @@ def copy_files(data: DataSet, to: Path, tables: tuple[str, ...] = ("customers", 
 
 
 def rewrite(path_in: Path, path_out: Path, select: str) -> None:
-    """Write path_out (CSV or Parquet by its suffix) from a query over path_in as `src`."""
+    """Write path_out (CSV, gzipped CSV or Parquet by its name) from a query over path_in as `src`."""
     con = duckdb.connect()
     con.execute(f"create view src as select * from '{path_in}'")
-    fmt = "(header)" if path_out.suffix == ".csv" else "(format parquet)"
+    fmt = {".csv": "(header)", ".gz": "(header, compression gzip)"}.get(path_out.suffix, "(format parquet)")
     con.execute(f"copy ({select}) to '{path_out}' {fmt}")
     con.close()
 
@@ -62,7 +63,10 @@ def test_uncastable_value_is_rejected_with_column_row_and_count(
         "from (select *, row_number() over () as rn from src) order by rn",
     )
     message = rejected(folder, loaded_warehouse)
-    assert "transactions.csv: column 'quantity': 2 values not castable to INTEGER, e.g. row 3: 'two'" in message
+    assert (
+        "transactions.csv: column 'quantity': 2 values not a whole number between -2,147,483,648 and 2,147,483,647, "
+        "e.g. row 3: 'two'" in message
+    )
 
 
 def test_unknown_enum_value_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
@@ -175,4 +179,116 @@ def test_append_adds_a_new_batch_once(tmp_path: Path, small_data: DataSet) -> No
     before = warehouse.fingerprint()
     report = load(second, warehouse.path, append=True)
     assert warehouse.fingerprint() == before
-    assert report[0].startswith("transactions: transactions.parquet already loaded in batch ")
+    assert report[0].startswith(
+        "transactions: the rows of transactions.parquet were already loaded from transactions.parquet in batch "
+    )
+
+
+def test_same_rows_in_another_format_and_order_are_recognised_as_loaded(tmp_path: Path, small_data: DataSet) -> None:
+    first, again = tmp_path / "first", tmp_path / "again"
+    copy_files(small_data, first)
+    again.mkdir()
+    rewrite(small_data.path / "transactions.parquet", again / "transactions.csv.gz", "select * from src order by random()")
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
+    load(first, warehouse.path)
+    before = warehouse.fingerprint()
+    report = load(again, warehouse.path, append=True)
+    assert warehouse.fingerprint() == before
+    assert report == [
+        f"transactions: the rows of transactions.csv.gz were already loaded from transactions.parquet in batch "
+        f"{warehouse.scalar('select distinct _batch_id from raw.transactions')}, skipped"
+    ]
+    # one changed value makes it new content
+    rewrite(
+        small_data.path / "transactions.parquet",
+        again / "transactions.csv.gz",
+        "select * replace (case when row_number() over () = 7 then quantity + 1 else quantity end as quantity) from src",
+    )
+    assert load(again, warehouse.path, append=True)[0].startswith("transactions: 30,000 rows from transactions.csv.gz")
+
+
+def test_header_only_file_in_a_full_load_needs_allow_empty(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products"))
+    rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * from src limit 0")
+    assert (folder / "transactions.csv").read_text().count("\n") == 1, "a header and nothing else"
+    message = rejected(folder, loaded_warehouse)
+    assert message == (
+        "transactions.csv: no data rows (only a header); loading it would empty raw.transactions. "
+        "If transactions really is empty, load again with --allow-empty transactions"
+    )
+    report = load_raw.load(folder, loaded_warehouse.path, False, allow_empty={"transactions"})
+    assert "transactions: 0 rows from transactions.csv in batch" in " ".join(report)
+    assert loaded_warehouse.scalar("select count(*) from raw.transactions") == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "transactions.csv: the file is empty (not even a header row)"),
+        (None, "transactions.csv: line 4 has 13 fields where the header has 12: "),
+        ('"T1', "transactions.csv: line 5 has a quoted value that is never closed: "),
+    ],
+    ids=["empty", "ragged", "unclosed-quote"],
+)
+def test_unreadable_csv_is_named_once_in_the_users_words(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse, content: str | None, expected: str
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products"))
+    if content is not None and content:  # the fourth data row (line 5) starts a quote it never closes
+        rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * from src")
+        lines = (folder / "transactions.csv").read_text().splitlines()
+        lines[4] = content + lines[4]
+        content = "\n".join(lines) + "\n"
+    if content is None:  # the third data row (line 4 of the file) has one field too many
+        rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * from src")
+        lines = (folder / "transactions.csv").read_text().splitlines()
+        lines[3] += ",surplus"
+        content = "\n".join(lines) + "\n"
+    (folder / "transactions.csv").write_text(content)
+    message = rejected(folder, loaded_warehouse)
+    assert message.startswith(expected), message
+    assert len(message.splitlines()) == 1, "one problem, said once"
+
+
+def test_csv_dialect_comes_from_the_header_not_a_sample(tmp_path: Path, small_data: DataSet) -> None:
+    """Semicolons, and a quoted value with the delimiter in it long after DuckDB's 20,480-row sniffing sample."""
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "transactions"))
+    rows = ["product_id;product_name;unit_cost"] + [f"P{i:06d};plain {i};1.5" for i in range(1, 25_001)]
+    rows.append('"P-LATE";"Sofa; grey, ""XL""";2.25')
+    (folder / "products.csv").write_text("\n".join(rows) + "\n")
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
+    load(folder, warehouse.path)
+    assert warehouse.query("select product_id, product_name, unit_cost from raw.products where _source_row_number = 25001") == [
+        ("P-LATE", 'Sofa; grey, "XL"', Decimal("2.2500"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "expected"),
+    [
+        ("products", "unit_cost", "-1.00", "1 value negative (costs and prices are 0 or more)"),
+        ("transactions", "unit_price", "19.990001", "1 value with more than 4 decimal places (the warehouse keeps 4"),
+        (
+            "transactions", "unit_price", "100000000000000",
+            "1 value not a number between -99,999,999,999,999.9999 and 99,999,999,999,999.9999",
+        ),
+    ],
+    ids=["negative-cost", "sub-cent-price", "price-out-of-range"],
+)
+def test_values_a_build_would_trip_on_are_refused_at_load(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse, table: str, column: str, value: str, expected: str
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in")
+    (folder / f"{table}.parquet").unlink()
+    rewrite(
+        small_data.path / f"{table}.parquet",
+        folder / f"{table}.csv",
+        f"select * replace (case when row_number() over () = 4 then '{value}' else {column}::varchar end as {column}) "
+        "from src",
+    )
+    message = rejected(folder, loaded_warehouse)
+    assert message == f"{table}.csv: column '{column}': {expected}, e.g. row 4: '{value}'" or (
+        message.startswith(f"{table}.csv: column '{column}': {expected}") and f"e.g. row 4: '{value}'" in message
+    ), message

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -186,7 +187,10 @@ def cumulative_case(salt: str, key: str, options: tuple[tuple[str, float], ...])
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, type=Path, help="output folder (replaced if it exists)")
+    parser.add_argument("--out", required=True, type=Path, help="output folder; must not exist or be empty (see --overwrite)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the output folder and everything in it when it is not empty"
+    )
     parser.add_argument("--customers", type=int, default=50_000, help="customer records, duplicates included (default 50000)")
     parser.add_argument("--lines", type=int, default=1_000_000, help="transaction lines, defects included (default 1000000)")
     parser.add_argument("--products", type=int, default=500, help="products (default 500)")
@@ -212,6 +216,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--products must be at least 5")
     if args.end_date <= args.start_date:
         parser.error("--end-date must be after --start-date")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file, not a folder")
+    if args.out.is_dir() and any(args.out.iterdir()) and not args.overwrite:
+        parser.error(f"--out {args.out} is not empty; pass --overwrite to replace everything in it")
     rates = dict(DEFAULT_RATES)
     for item in args.rate:
         kind, sep, value = item.partition("=")
@@ -979,17 +987,22 @@ class Generator:
         self.sql("drop table kept_orders")
 
         r = self.rates
-        # Only lines after the first of an order can re-send the line before them, so the
-        # duplicate band is widened by the share of such lines to plant the requested rate.
+        # Only a line after the first of an order whose line before it has no planted defect can
+        # re-send that line (so a re-send is an exact copy of a trusted line: a duplicate, not a
+        # correction). The duplicate band x is widened to plant the requested rate d:
+        # x * (share of non-first lines) * (1 - other defect rates - x) = d.
         n_kept_orders = self.con.execute("select count(*) from numbered_orders").fetchone()[0]
         eligible_share = max(1e-9, 1 - n_kept_orders / n_lines)
         bands = {k: r[k] for k in TRANSACTION_QUARANTINE_KINDS}
-        bands["duplicate_line_key"] = min(r["duplicate_line_key"] / eligible_share, 0.5)
+        clean_share = 1 - sum(v for k, v in bands.items() if k != "duplicate_line_key")
+        discriminant = clean_share**2 - 4 * r["duplicate_line_key"] / eligible_share
+        bands["duplicate_line_key"] = (
+            min((clean_share - math.sqrt(discriminant)) / 2, 0.5) if discriminant > 0 else 0.5
+        )
         bounds, acc = [], 0.0
         for kind in TRANSACTION_QUARANTINE_KINDS:
             acc += bands[kind]
             bounds.append((kind, acc))
-        dup_low = acc - bands["duplicate_line_key"]  # duplicate_line_key is the last band
         total_defect_rate = acc
         defect_case = "case " + " ".join(f"when defect_u < {b:.12f} then '{k}'" for k, b in bounds) + " end"
         end_ts = f"timestamp '{self.args.end_date}'"
@@ -1026,12 +1039,9 @@ class Generator:
                     * exclude (defect_u, drawn_late),
                     case
                         when defect_u >= {total_defect_rate:.12f} then null
-                        -- a re-send needs a line before it in the same order that is not itself a re-send
+                        -- a re-send needs a line before it in the same order with no defect drawn
                         when ({defect_case}) = 'duplicate_line_key'
-                            and (
-                                own_line_number = 1
-                                or u('tx_defect', idx - 1) between {dup_low:.12f} and {total_defect_rate:.12f}
-                            )
+                            and (own_line_number = 1 or u('tx_defect', idx - 1) < {total_defect_rate:.12f})
                             then null
                         else {defect_case}
                     end as defect,
@@ -1177,7 +1187,8 @@ class Generator:
         (out / "truth").mkdir(parents=True)
 
         def copy(query: str, path: Path) -> None:
-            self.con.execute(f"copy ({query}) to '{path}' (format parquet, compression zstd)")
+            target = "'" + str(path).replace("'", "''") + "'"
+            self.con.execute(f"copy ({query}) to {target} (format parquet, compression zstd)")
 
         customer_cols = (
             "customer_id, source_system, first_name, last_name, company_name, email, phone, birth_date, "

@@ -220,7 +220,7 @@ def test_data_tells_a_customer_value_story(rates_data: DataSet) -> None:
     assert interaction_types == 5
 
 
-@pytest.mark.parametrize("script", ["generate_data.py", "load_raw.py"])
+@pytest.mark.parametrize("script", ["generate_data.py", "load_raw.py", "backfill_history.py", "benchmark.py"])
 def test_scripts_have_help(script: str) -> None:
     result = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0
@@ -244,3 +244,22 @@ def test_generator_rejects_bad_arguments(tmp_path: Path, args: list[str], messag
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_output_folder_is_never_replaced_without_asking_and_may_hold_quotes(tmp_path: Path) -> None:
+    out = tmp_path / "it's mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    command = [sys.executable, str(REPO / "scripts" / "generate_data.py"), "--out", str(out), "--customers", "10", "--lines", "20"]
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert f"--out {out} is not empty; pass --overwrite to replace everything in it" in refused.stderr
+    assert (out / "notes.txt").read_text() == "keep me"
+
+    replaced = subprocess.run([*command, "--overwrite"], capture_output=True, text=True)
+    assert replaced.returncode == 0, replaced.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "customers.parquet", "interactions.parquet", "products.parquet", "transactions.parquet", "truth"
+    ]
+    con = duckdb.connect()
+    assert con.execute(f"select count(*) from read_parquet('{str(out).replace(chr(39), chr(39) * 2)}/transactions.parquet')").fetchone()[0] == 20

@@ -1,19 +1,42 @@
 {#-
     Why a transaction line cannot be trusted, in order of precedence: a broken line is
-    reported for what is wrong with the line itself before what it refers to, and a re-sent
-    copy of a line is reported as a duplicate only when nothing else is wrong with it.
-    Each entry is (reason code, SQL condition over int_transactions__screened's inputs).
+    reported for what is wrong with the line itself before what it refers to, and a delivery
+    that a later one replaced (superseded) or repeated (duplicate) is reported as such only
+    when nothing else is wrong with it. The one home of the rules: the screening model, the
+    data-quality scorecard and the documentation all read this list.
+    Each entry: code, SQL condition over int_transactions__screened's inputs, description.
 -#}
 {% macro quarantine_reasons() -%}
     {{ return([
-        ('missing_line_key', 'transaction_id is null or line_number is null'),
-        ('missing_transaction_at', 'is_missing_transaction_at'),
-        ('future_transaction_at', 'is_future_transaction_at'),
-        ('invalid_transaction_type', 'not is_valid_transaction_type'),
-        ('non_positive_quantity', 'is_non_positive_quantity'),
-        ('missing_unit_price', 'unit_price is null'),
-        ('unknown_product', 'not is_known_product'),
-        ('unknown_customer', 'customer_key is null'),
-        ('duplicate_line_key', 'line_key_rank > 1'),
+        {'code': 'missing_line_key', 'condition': 'transaction_id is null or line_number is null',
+         'description': 'No transaction id or line number'},
+        {'code': 'missing_transaction_at', 'condition': 'is_missing_transaction_at',
+         'description': 'No transaction timestamp'},
+        {'code': 'future_transaction_at', 'condition': 'is_future_transaction_at',
+         'description': 'Timestamp after the line reached the warehouse'},
+        {'code': 'invalid_transaction_type', 'condition': 'not is_valid_transaction_type',
+         'description': 'Type is neither sale nor return'},
+        {'code': 'non_positive_quantity', 'condition': 'is_non_positive_quantity',
+         'description': 'Quantity zero, negative or missing'},
+        {'code': 'missing_unit_price', 'condition': 'unit_price is null',
+         'description': 'No unit price'},
+        {'code': 'unknown_product', 'condition': 'not is_known_product',
+         'description': 'Product not in the product master'},
+        {'code': 'unknown_customer', 'condition': 'customer_key is null',
+         'description': 'Customer record not in the customer master'},
+        {'code': 'superseded_line', 'condition': 'is_superseded',
+         'description': 'Corrected: a later delivery of the line key has other values'},
+        {'code': 'duplicate_line_key', 'condition': 'is_duplicate_delivery',
+         'description': 'Re-delivery of a line key with the same values as the kept delivery'},
+    ]) }}
+{%- endmacro %}
+
+{#- The staged columns that make a delivery of a line key what it is: two deliveries with the
+    same values are copies, with different values one corrects the other. loaded_at and the
+    file position are where it arrived, not what it says. -#}
+{% macro line_value_columns() -%}
+    {{ return([
+        'customer_id', 'source_system', 'product_id', 'transaction_at', 'transaction_type',
+        'quantity', 'unit_price', 'discount_amount', 'channel',
     ]) }}
 {%- endmacro %}

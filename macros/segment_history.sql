@@ -19,15 +19,22 @@
     {% endif %}
 {%- endmacro %}
 
-{% macro assert_as_of_not_before_history(as_of_sql) -%}
+{% macro assert_as_of_not_before_history(as_of_sql, last_data_sql) -%}
     {% if execute %}
         {{ ensure_segment_history_periods() }}
         {% set result = run_query(
             "select cast(" ~ as_of_sql ~ " as date) as as_of, (select max(as_of_date) from "
-            ~ segment_history_periods_relation() ~ ") as latest"
+            ~ segment_history_periods_relation() ~ ") as latest, cast(" ~ last_data_sql ~ " as date) as last_data"
         ) %}
-        {% set as_of, latest = result.rows[0][0], result.rows[0][1] %}
-        {% if latest is not none and as_of < latest %}
+        {% set as_of, latest, last_data = result.rows[0][0], result.rows[0][1], result.rows[0][2] %}
+        {% if as_of is not none and last_data is not none and as_of > last_data %}
+            {{ exceptions.raise_compiler_error(
+                "Segment history cannot run ahead of the data: as_of_date " ~ as_of ~ " is after "
+                ~ "the last day of the trusted transactions, " ~ last_data ~ ". Record dates up to "
+                ~ last_data ~ " only."
+            ) }}
+        {% endif %}
+        {% if latest is not none and as_of is not none and as_of < latest %}
             {{ exceptions.raise_compiler_error(
                 "Segment history is append-only: as_of_date " ~ as_of ~ " is earlier than the latest recorded "
                 ~ latest ~ ". Record later dates only, or start history afresh with "

@@ -46,7 +46,7 @@
         {%- do problems.append("active_days (" ~ days[1] ~ ") must be below churn_days (" ~ days[2] ~ ")") -%}
     {%- endif -%}
 
-    {%- for name in ['as_of_date', 'date_spine_start', 'date_spine_end'] -%}
+    {%- for name in ['as_of_date'] -%}
         {%- set value = var(name) -%}
         {%- if not (name == 'as_of_date' and value is none) and not is_iso_date(value) -%}
             {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a real date written YYYY-MM-DD") -%}
@@ -68,13 +68,4 @@
     {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
     {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
     {{ return(1 <= month <= 12 and 1 <= day <= month_days[month - 1]) }}
-{%- endmacro %}
-
-{#- The as-of date as a SQL date: the var when set, else the latest trusted transaction date. -#}
-{% macro as_of_date() -%}
-    {%- if var('as_of_date') is none -%}
-        (select max(transaction_date) from {{ ref('fct_sales') }})
-    {%- else -%}
-        cast('{{ var("as_of_date") }}' as date)
-    {%- endif -%}
 {%- endmacro %}

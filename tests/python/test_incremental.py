@@ -44,20 +44,35 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     con.execute(
         f"copy (select * from '{transactions}' where transaction_id <= 'T0000010000') to '{first}/transactions.parquet'"
     )
-    # later orders, plus a re-delivery of 50 lines the first batch already held (loaded again now)
+    # later orders, a re-delivery of 50 lines the first batch already held (loaded again now),
+    # and a correction of 20 others (the quantity was wrong: one more unit)
+    products = small_data.path / "products.parquet"
+    clean_first = (  # lines of the first batch with no planted defect
+        f"select * from '{transactions}' where transaction_id <= 'T0000010000' and transaction_at is not null "
+        "and transaction_at <= loaded_at and quantity > 0 and customer_id not like '%7' "
+        "and customer_id not like 'GHOST%' "
+        f"and product_id in (select product_id from '{products}') "
+        f"and (transaction_id, line_number) in (select transaction_id, line_number from '{transactions}' "
+        "group by all having count(*) = 1)"
+    )
     con.execute(
         f"""
         copy (
             select * from '{transactions}' where transaction_id > 'T0000010000'
             union all
             select * replace (loaded_at + interval 400 day as loaded_at)
-            from (select * from '{transactions}' where transaction_id <= 'T0000010000' and transaction_at is not null
-                  order by transaction_id, line_number limit 50)
+            from ({clean_first} order by transaction_id, line_number limit 50)
+            union all
+            select * replace (loaded_at + interval 400 day as loaded_at, quantity + 1 as quantity)
+            from ({clean_first} order by transaction_id desc, line_number limit 20)
         ) to '{second}/transactions.parquet'
         """
     )
+    corrected = con.execute(
+        f"select transaction_id, line_number, quantity + 1 from ({clean_first} order by transaction_id desc, line_number "
+        "limit 20)"
+    ).fetchall()
     # a new cost for twenty products: cost of goods of lines already in the fact must follow
-    products = small_data.path / "products.parquet"
     con.execute(
         f"""
         copy (
@@ -98,3 +113,13 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     assert full.scalar(
         "select count(*) from marts.quarantine_transactions where reason_code = 'duplicate_line_key'"
     ) >= 50
+    # a correction replaces the line: the fact has the corrected quantity, the first delivery is
+    # quarantined as superseded, and money still reconciles (the dbt build above tested it)
+    keys = ", ".join(f"('{t}', {n})" for t, n, _ in corrected)
+    assert sorted(incremental.query(
+        f"select transaction_id, line_number, quantity from marts.fct_sales where (transaction_id, line_number) in ({keys})"
+    )) == sorted(corrected)
+    assert incremental.query(
+        f"select reason_code, count(*) from marts.quarantine_transactions where (transaction_id, line_number) in ({keys}) "
+        "group by all"
+    ) == [("superseded_line", 20)]

@@ -1,12 +1,13 @@
 -- Raw signed net revenue (quantity x unit price - discount, negative for returns), computed
 -- here from the raw table itself, equals fact revenue plus quarantined revenue to the cent.
+-- In DECIMAL(38, 4), like the models: a line at the contract's limits does not overflow it.
 with
 
 raw_revenue as (
     select
         sum(
             case when lower(trim(transaction_type)) = 'return' then -1 else 1 end
-            * (quantity * unit_price - coalesce(discount_amount, 0))
+            * (cast(quantity as decimal(38, 4)) * unit_price - coalesce(discount_amount, 0))
         ) as revenue
     from {{ source('crm', 'transactions') }}
 ),

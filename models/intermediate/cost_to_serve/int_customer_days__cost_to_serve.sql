@@ -24,13 +24,14 @@ interaction_rates as (
     select * from {{ ref('cost_to_serve_interaction_rates') }}
 ),
 
--- an order is one sale transaction; its channel and date are those of its lines
+-- an order is one sale transaction; its channel and date are those of its lines (a line
+-- delivered without a channel is charged the rates of the seed row 'unknown')
 sale_orders as (
     select
         customer_key,
         transaction_id,
         min(transaction_date) as activity_date,
-        min(channel) as channel
+        coalesce(min(channel), 'unknown') as channel
     from sales
     where not is_return
     group by customer_key, transaction_id
@@ -53,7 +54,7 @@ return_handling as (
         sales.transaction_date as activity_date,
         sum(channel_rates.return_handling_cost) as return_handling_cost
     from sales
-    inner join channel_rates on sales.channel = channel_rates.channel
+    inner join channel_rates on coalesce(sales.channel, 'unknown') = channel_rates.channel
     where sales.is_return
     group by sales.customer_key, sales.transaction_date
 ),

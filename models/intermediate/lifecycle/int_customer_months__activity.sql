@@ -12,7 +12,7 @@ daily_costs as (
 ),
 
 bounds as (
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
 ),
 
 monthly_money as (

@@ -7,7 +7,7 @@ daily_costs as (
 ),
 
 bounds as (
-    select * from {{ ref('int_profitability__window') }}
+    select * from {{ ref('int_customer_state__as_of') }}
 )
 
 select

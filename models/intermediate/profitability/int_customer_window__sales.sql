@@ -7,7 +7,7 @@ sales as (
 ),
 
 bounds as (
-    select * from {{ ref('int_profitability__window') }}
+    select * from {{ ref('int_customer_state__as_of') }}
 ),
 
 windowed as (

@@ -1,11 +1,25 @@
--- One row per calendar day from date_spine_start to date_spine_end.
+-- One row per calendar day of every year that has a trusted transaction line, from 1 January
+-- of the first to 31 December of the last: the range follows the data, whatever its period
+-- (a year around today when there is no trusted line yet). Quarantined lines do not stretch
+-- it: a line stamped 9999-12-31 is a defect, not a reason for eight thousand years of days.
+{%- set trusted_years %}
+    select
+        cast({{ dbt.date_trunc('year', 'coalesce(min(transaction_date), current_date)') }} as date) as first_day,
+        cast(
+            {{ dbt.dateadd('year', 1, dbt.date_trunc('year', 'coalesce(max(transaction_date), current_date)')) }}
+            as date
+        ) as day_after_last
+    from {{ ref('int_transactions__screened') }}
+    where reason_count = 0
+{%- endset %}
+
 with
 
 days as (
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('date_spine_start') ~ "' as date)",
-        dbt.dateadd('day', 1, "cast('" ~ var('date_spine_end') ~ "' as date)")
+        "(select first_day from (" ~ trusted_years ~ ") as bounds)",
+        "(select day_after_last from (" ~ trusted_years ~ ") as bounds)"
     ) }}
 ),
 

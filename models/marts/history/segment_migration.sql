@@ -89,8 +89,8 @@ select
     to_value,
     from_value <> to_value as is_move,
     cast(customer_count as bigint) as customer_count,
-    cast(from_period_revenue as decimal(18, 2)) as from_period_revenue,
-    cast(to_period_revenue as decimal(18, 2)) as to_period_revenue,
+    cast(from_period_revenue as decimal(38, 2)) as from_period_revenue,
+    cast(to_period_revenue as decimal(38, 2)) as to_period_revenue,
     cast(
         1.0 * customer_count
         / sum(customer_count) over (partition by from_period, segment_dimension, from_value) as double

@@ -15,7 +15,7 @@ calendar as (
 ),
 
 bounds as (
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
 ),
 
 purchase_days as (

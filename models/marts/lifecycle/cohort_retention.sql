@@ -74,12 +74,12 @@ select
     cast(cohort_size as bigint) as cohort_size,
     cast(active_customers as bigint) as active_customers,
     cast(1.0 * active_customers / cohort_size as double) as retention_rate,
-    cast(revenue / cohort_size as decimal(18, 2)) as revenue_per_cohort_customer,
-    cast(net_profit / cohort_size as decimal(18, 2)) as net_profit_per_cohort_customer,
+    cast(revenue / cohort_size as decimal(38, 2)) as revenue_per_cohort_customer,
+    cast(net_profit / cohort_size as decimal(38, 2)) as net_profit_per_cohort_customer,
     cast(
         sum(revenue) over (
             partition by acquisition_cohort_month order by activity_month
             rows between unbounded preceding and current row
-        ) / cohort_size as decimal(18, 2)
+        ) / cohort_size as decimal(38, 2)
     ) as cumulative_revenue_per_cohort_customer
 from filled

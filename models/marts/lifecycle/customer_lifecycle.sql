@@ -20,7 +20,7 @@ tenure_bands as (
 ),
 
 bounds as (
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
 ),
 
 sale_lines as (

@@ -36,11 +36,11 @@ combined as (
 rounded as (
     select
         *,
-        cast(round(revenue, 2) as decimal(18, 2)) as revenue_cents,
-        cast(round(cogs, 2) as decimal(18, 2)) as cogs_cents,
-        cast(round(order_handling_cost, 2) as decimal(18, 2)) as order_handling_cents,
-        cast(round(return_handling_cost, 2) as decimal(18, 2)) as return_handling_cents,
-        cast(round(interaction_cost, 2) as decimal(18, 2)) as interaction_cents
+        cast(round(revenue, 2) as decimal(38, 2)) as revenue_cents,
+        cast(round(cogs, 2) as decimal(38, 2)) as cogs_cents,
+        cast(round(order_handling_cost, 2) as decimal(38, 2)) as order_handling_cents,
+        cast(round(return_handling_cost, 2) as decimal(38, 2)) as return_handling_cents,
+        cast(round(interaction_cost, 2) as decimal(38, 2)) as interaction_cents
     from combined
 ),
 
@@ -57,12 +57,12 @@ select
     as_of_date,
     revenue_cents as revenue,
     cogs_cents as cogs,
-    cast(gross_profit_cents as decimal(18, 2)) as gross_profit,
+    cast(gross_profit_cents as decimal(38, 2)) as gross_profit,
     order_handling_cents as order_handling_cost,
     return_handling_cents as return_handling_cost,
     interaction_cents as interaction_cost,
-    cast(cost_to_serve_cents as decimal(18, 2)) as cost_to_serve,
-    cast(gross_profit_cents - cost_to_serve_cents as decimal(18, 2)) as net_profit,
+    cast(cost_to_serve_cents as decimal(38, 2)) as cost_to_serve,
+    cast(gross_profit_cents - cost_to_serve_cents as decimal(38, 2)) as net_profit,
     cast(order_count as bigint) as order_count,
     cast(sale_line_count as bigint) as sale_line_count,
     cast(return_line_count as bigint) as return_line_count,

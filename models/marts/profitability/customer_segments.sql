@@ -56,7 +56,7 @@ select
     classified.customer_key,
     classified.as_of_date,
     '{{ metric }}' as abc_value_metric,
-    cast(classified.abc_value as decimal(18, 2)) as abc_value,
+    cast(classified.abc_value as decimal(38, 2)) as abc_value,
     cast(classified.value_rank as bigint) as value_rank,
     cast(classified.running_share as double) as running_share,
     classified.abc_class,

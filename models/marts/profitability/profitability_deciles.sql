@@ -51,10 +51,10 @@ filled as (
 select
     profit_decile,
     cast(customer_count as bigint) as customer_count,
-    cast(revenue as decimal(18, 2)) as revenue,
-    cast(gross_profit as decimal(18, 2)) as gross_profit,
-    cast(cost_to_serve as decimal(18, 2)) as cost_to_serve,
-    cast(net_profit as decimal(18, 2)) as net_profit,
+    cast(revenue as decimal(38, 2)) as revenue,
+    cast(gross_profit as decimal(38, 2)) as gross_profit,
+    cast(cost_to_serve as decimal(38, 2)) as cost_to_serve,
+    cast(net_profit as decimal(38, 2)) as net_profit,
     cast(case when total_net_profit <> 0 then net_profit / total_net_profit end as double) as net_profit_share,
     cast(
         case

@@ -59,8 +59,8 @@ cumulated as (
 select
     customer_percentile,
     cast(customer_count as bigint) as customer_count,
-    cast(net_profit as decimal(18, 2)) as net_profit,
-    cast(cumulative_net_profit as decimal(18, 2)) as cumulative_net_profit,
+    cast(net_profit as decimal(38, 2)) as net_profit,
+    cast(cumulative_net_profit as decimal(38, 2)) as cumulative_net_profit,
     cast(case when total_customers > 0 then 1.0 * cumulative_customer_count / total_customers end as double)
         as cumulative_customer_share,
     cast(case when total_net_profit <> 0 then cumulative_net_profit / total_net_profit end as double)

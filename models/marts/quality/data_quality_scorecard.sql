@@ -18,18 +18,6 @@
         ('shared_email', 'Valid email also used by another resolved customer (household or company mailbox)'),
         ('shared_phone', 'Valid phone also used by another resolved customer (household line or switchboard)'),
     ]),
-    ('transactions', 'transaction_lines', 'transaction_rules', [
-        ('missing_line_key', 'Quarantined: no transaction id or line number'),
-        ('missing_transaction_at', 'Quarantined: no transaction timestamp'),
-        ('future_transaction_at', 'Quarantined: timestamp after the line reached the warehouse'),
-        ('invalid_transaction_type', 'Quarantined: type is neither sale nor return'),
-        ('non_positive_quantity', 'Quarantined: quantity zero, negative or missing'),
-        ('missing_unit_price', 'Quarantined: no unit price'),
-        ('unknown_product', 'Quarantined: product not in the product master'),
-        ('unknown_customer', 'Quarantined: customer record not in the customer master'),
-        ('duplicate_line_key', 'Quarantined: re-delivery of a line key already loaded'),
-        ('recoded_transaction_type', 'Type delivered in another case or with spaces, normalised'),
-    ]),
     ('transactions', 'trusted_lines', 'trusted_line_rules', [
         ('late_arriving_line', 'Trusted line loaded more than late_arrival_hours after it happened'),
     ]),
@@ -37,7 +25,15 @@
         ('unknown_customer', 'Interaction for a customer record not in the customer master'),
     ]),
 ] %}
-{#- one row per rule: (table, what a checked row is, the CTE holding the counts, rule, description) #}
+{#- one row per rule: (table, what a checked row is, the CTE holding the counts, rule, description);
+    the quarantine reasons come from their one home, macros/quarantine_reasons.sql #}
+{%- set quarantine_rules = [] %}
+{%- for reason in quarantine_reasons() %}
+{%- do quarantine_rules.append((reason.code, 'Quarantined: ' ~ reason.description)) %}
+{%- endfor %}
+{%- set recoded = 'Type delivered in another case or with spaces, normalised' %}
+{%- do quarantine_rules.append(('recoded_transaction_type', recoded)) %}
+{%- do groups.insert(2, ('transactions', 'transaction_lines', 'transaction_rules', quarantine_rules)) %}
 {%- set rule_rows = [] %}
 {%- for table_name, checked_unit, cte, rule_list in groups %}
 {%- for rule_name, description in rule_list %}
@@ -128,8 +124,8 @@ record_rules as (
 transaction_rules as (
     select
         count(*) as rows_checked,
-        {%- for code, _ in quarantine_reasons() %}
-        {{ count_where(non_null_list_contains('reason_codes', "'" ~ code ~ "'")) }} as {{ code }},
+        {%- for reason in quarantine_reasons() %}
+        {{ count_where(non_null_list_contains('reason_codes', "'" ~ reason.code ~ "'")) }} as {{ reason.code }},
         {%- endfor %}
         {{ count_where('is_transaction_type_recoded') }} as recoded_transaction_type
     from screened

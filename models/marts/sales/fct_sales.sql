@@ -37,10 +37,7 @@ costed as (
     select
         trusted.*,
         products.unit_cost,
-        cast(
-            case when trusted.transaction_type = 'return' then -1 else 1 end * trusted.quantity * products.unit_cost
-            as decimal(18, 4)
-        ) as cogs
+        {{ signed_line_amount('trusted.transaction_type', 'trusted.quantity', 'products.unit_cost') }} as cogs
     from trusted
     inner join products on trusted.product_id = products.product_id
 ),
@@ -64,7 +61,7 @@ lines as (
         net_revenue,
         unit_cost,
         cogs,
-        cast(net_revenue - cogs as decimal(18, 4)) as gross_profit,
+        cast(net_revenue - cogs as decimal(38, 4)) as gross_profit,
         loaded_at,
         batch_id,
         raw_row_key

@@ -41,11 +41,7 @@ select
     quantity,
     unit_price,
     discount_amount,
-    cast(
-        case when transaction_type = 'return' then -1 else 1 end
-        * (quantity * unit_price - discount_amount)
-        as decimal(18, 4)
-    ) as net_revenue,
+    {{ signed_line_amount('transaction_type', 'quantity', 'unit_price', 'discount_amount') }} as net_revenue,
     channel,
     loaded_at,
     transaction_type in ('sale', 'return') as is_valid_transaction_type,

@@ -1,0 +1,296 @@
+"""Another business's data builds clean: hand-made raw files in shapes our generator never makes.
+
+Each shape is loaded through the loader and built with `dbt build` (models, data tests, unit
+tests) to 0 errors and 0 warnings, and its numbers are compared with values worked out here in
+Python from the rows written, never read back from the warehouse first.
+
+- minimal: only the contract's required columns, no interactions file, dates in 1995-1999, one
+  product, the business's own source-system names, a customer with returns only;
+- edge: one customer (two records with non-ASCII names), dates in 2085-2095, 100,005 lines in a
+  CSV whose quoted fields (with commas) start after row 100,000, and money at the contract's
+  limits (quantity 2,147,483,647 x unit price 99,999,999,999,999.9999).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import random
+import re
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import Warehouse, load
+
+MAX_QUANTITY = 2_147_483_647
+MAX_MONEY = Decimal("99999999999999.9999")
+UNKNOWN_CHANNEL = (Decimal("2.50"), Decimal("6.00"))  # seed rates of the channel 'unknown'
+
+
+@dataclass
+class Line:
+    transaction_id: str
+    line_number: int
+    customer: str
+    at: dt.datetime
+    kind: str
+    quantity: int
+    price: Decimal
+    discount: Decimal = Decimal(0)
+
+    @property
+    def sign(self) -> int:
+        return -1 if self.kind == "return" else 1
+
+    def revenue(self) -> Decimal:
+        return self.sign * (self.quantity * self.price - self.discount)
+
+
+@dataclass
+class Shape:
+    folder: Path
+    lines: list[Line] = field(default_factory=list)
+    unit_cost: Decimal = Decimal(0)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def expected_profitability(shape: Shape, window_months: int = 12) -> dict[str, tuple[Decimal, Decimal, int]]:
+    """Per customer with a sale in the window: (revenue, net profit, orders), by the documented rules."""
+    as_of = max(line.at.date() for line in shape.lines)
+    start = months_before(as_of, window_months)
+    inside = [line for line in shape.lines if start < line.at.date() <= as_of]
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    cogs: dict[str, Decimal] = defaultdict(Decimal)
+    orders: dict[str, set[str]] = defaultdict(set)
+    returns: dict[str, int] = defaultdict(int)
+    for line in inside:
+        revenue[line.customer] += line.revenue()
+        cogs[line.customer] += line.sign * line.quantity * shape.unit_cost
+        if line.kind == "sale":
+            orders[line.customer].add(line.transaction_id)
+        else:
+            returns[line.customer] += 1
+    result = {}
+    for customer, ids in orders.items():
+        cost_to_serve = len(ids) * UNKNOWN_CHANNEL[0] + returns[customer] * UNKNOWN_CHANNEL[1]
+        net = cents(revenue[customer]) - cents(cogs[customer]) - cost_to_serve
+        result[customer] = (cents(revenue[customer]), net, len(ids))
+    return result
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.write_text("\n".join([",".join(header), *(",".join(row) for row in rows)]) + "\n", encoding="utf-8")
+
+
+def minimal_shape(folder: Path) -> Shape:
+    """40 customers in two systems with the business's own names; customer C040 only returned goods."""
+    folder.mkdir(parents=True)
+    rng = random.Random(1997)
+    shape = Shape(folder, unit_cost=Decimal("4.50"))
+    systems = {f"C{n:03d}": ("Legacy ERP" if n % 2 else "boutique-FR") for n in range(1, 41)}
+    write_csv(folder / "customers.csv", ["customer_id", "source_system"], [[c, s] for c, s in systems.items()])
+    write_csv(folder / "products.csv", ["product_id", "unit_cost"], [["CD", "4.50"]])
+    first, span = dt.datetime(1995, 1, 3, 10), (dt.datetime(1999, 12, 30, 10) - dt.datetime(1995, 1, 3, 10)).days
+    number = 0
+    for customer in list(systems)[:-1]:
+        for _ in range(rng.randint(1, 25)):
+            number += 1
+            at = first + dt.timedelta(days=rng.randint(0, span), hours=rng.randint(0, 8))
+            kind = "return" if rng.random() < 0.1 else "sale"
+            for line_number in range(1, (1 if kind == "return" else rng.randint(1, 2)) + 1):
+                price = Decimal(rng.choice(["9.99", "12.49", "15.00"]))
+                shape.lines.append(Line(f"O{number:05d}", line_number, customer, at, kind, rng.randint(1, 5), price))
+    # the first and last days of the span are traded, so the calendar must cover 1995 to 1999
+    shape.lines.append(Line("O-FIRST", 1, "C001", first, "sale", 1, Decimal("9.99")))
+    shape.lines.append(Line("O-LAST", 1, "C002", dt.datetime(1999, 12, 30, 17), "sale", 2, Decimal("15.00")))
+    for line_number in (1, 2):
+        shape.lines.append(Line("R-C040", line_number, "C040", dt.datetime(1998, 6, 1, 12), "return", 1, Decimal("12.49")))
+    header = ["transaction_id", "line_number", "customer_id", "source_system", "product_id", "transaction_at",
+              "transaction_type", "quantity", "unit_price"]
+    write_csv(folder / "transactions.csv", header, [
+        [line.transaction_id, str(line.line_number), line.customer, systems[line.customer], "CD",
+         line.at.isoformat(sep=" "), line.kind, str(line.quantity), str(line.price)]
+        for line in shape.lines
+    ])
+    return shape
+
+
+def edge_shape(folder: Path) -> Shape:
+    """One person with two records, 100,005 lines in 2085-2095, quoted fields after row 100,000."""
+    folder.mkdir(parents=True)
+    shape = Shape(folder, unit_cost=MAX_MONEY)
+    write_csv(
+        folder / "customers.csv",
+        ["customer_id", "source_system", "first_name", "last_name", "email", "customer_type", "postal_code", "country",
+         "created_at"],
+        [
+            ["K1", "Kasse Süd", "Zoë", "Ångström-Øster", "zoe@example.se", "B2C", "111 22", "SE", "2085-01-01 08:00:00"],
+            ["W1", "webbutik", "ZOË", "ÅNGSTRÖM-ØSTER", " ZOE@Example.se", "B2C", "111 22", "SE", "2086-05-01 08:00:00"],
+        ],
+    )
+    write_csv(folder / "products.csv", ["product_id", "product_name", "unit_cost", "list_price"],
+              [["P1", '"Möbel, groß"', str(MAX_MONEY), str(MAX_MONEY)]])
+    first, days = dt.datetime(2085, 1, 1, 12), (dt.date(2095, 12, 31) - dt.date(2085, 1, 1)).days
+    rows = []
+    for i in range(1, 100_006):
+        at = first + dt.timedelta(days=(i - 1) * days // 100_004)
+        if i <= 100_000:
+            line = Line(f"T{i:06d}", 1, "K1", at, "sale", 1, Decimal("10.00"))
+            transaction_id = line.transaction_id
+        else:
+            # a quoted id with a comma in it, and from here on every text field is quoted
+            kind, quantity, price, discount = "sale", 1, Decimal("10.00"), Decimal(0)
+            if i == 100_004:
+                quantity, price, discount = MAX_QUANTITY, MAX_MONEY, MAX_MONEY
+            if i == 100_005:
+                kind, quantity, price = "return", MAX_QUANTITY, MAX_MONEY
+            line = Line(f"T,{i}", 1, "K1", at, kind, quantity, price, discount)
+            transaction_id = f'"{line.transaction_id}"'
+        shape.lines.append(line)
+        quote = '"' if i > 100_000 else ""
+        rows.append([
+            transaction_id, str(line.line_number), f"{quote}K1{quote}", f"{quote}Kasse Süd{quote}", "P1",
+            line.at.isoformat(sep=" "), f"{quote}{line.kind}{quote}", str(line.quantity), str(line.price),
+            str(line.discount), (line.at + dt.timedelta(hours=1)).isoformat(sep=" "),
+        ])
+    write_csv(folder / "transactions.csv", ["transaction_id", "line_number", "customer_id", "source_system", "product_id",
+                                            "transaction_at", "transaction_type", "quantity", "unit_price",
+                                            "discount_amount", "loaded_at"], rows)
+    return shape
+
+
+def build(shape: Shape, work: Path) -> tuple[Warehouse, subprocess.CompletedProcess]:
+    warehouse = Warehouse(work / "warehouse.duckdb", work)
+    load(shape.folder, warehouse.path)
+    return warehouse, warehouse.dbt("build")
+
+
+def assert_clean(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 0, result.stdout[-5000:]
+    summary = re.search(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", result.stdout)
+    assert summary, result.stdout[-2000:]
+    passed, warned, errors, skipped = map(int, summary.groups())
+    assert (warned, errors, skipped) == (0, 0, 0), result.stdout[-5000:]
+    assert passed > 200
+
+
+@pytest.fixture(scope="module")
+def minimal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Shape, Warehouse, subprocess.CompletedProcess]:
+    work = tmp_path_factory.mktemp("minimal")
+    shape = minimal_shape(work / "raw")
+    return (shape, *build(shape, work))
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> tuple[Shape, Warehouse, subprocess.CompletedProcess]:
+    work = tmp_path_factory.mktemp("edge")
+    shape = edge_shape(work / "raw")
+    return (shape, *build(shape, work))
+
+
+def test_minimal_shape_builds_clean(minimal: tuple[Shape, Warehouse, subprocess.CompletedProcess]) -> None:
+    assert_clean(minimal[2])
+
+
+def test_minimal_shape_calendar_follows_the_data(minimal: tuple[Shape, Warehouse, subprocess.CompletedProcess]) -> None:
+    _, warehouse, _ = minimal
+    assert warehouse.query("select min(date_day), max(date_day), count(*) from marts.dim_date") == [
+        (dt.date(1995, 1, 1), dt.date(1999, 12, 31), 365 * 5 + 1)
+    ]
+
+
+def test_minimal_shape_numbers_match_an_independent_computation(
+    minimal: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    shape, warehouse, _ = minimal
+    expected = expected_profitability(shape)
+    rows = warehouse.query(
+        "select i.customer_id, p.revenue, p.net_profit, p.order_count from marts.customer_profitability as p "
+        "inner join marts.customer_identity_map as i using (customer_key)"
+    )
+    assert {customer: (revenue, net, orders) for customer, revenue, net, orders in rows} == expected
+    assert "C040" not in expected, "a customer with returns only has no sale to rank"
+    # the returns-only customer's lines are trusted facts all the same
+    assert warehouse.scalar(
+        "select sum(net_revenue) from marts.fct_sales where transaction_id = 'R-C040'"
+    ) == Decimal("-24.98")
+    # cohorts: customers by the month of their first sale, up to the as-of date
+    first_sales: dict[str, dt.date] = {}
+    for line in sorted(shape.lines, key=lambda line: line.at):
+        if line.kind == "sale":
+            first_sales.setdefault(line.customer, line.at.date().replace(day=1))
+    cohort_sizes: dict[dt.date, int] = defaultdict(int)
+    for month in first_sales.values():
+        cohort_sizes[month] += 1
+    assert dict(warehouse.query(
+        "select acquisition_cohort_month, cohort_size from marts.cohort_retention where months_since_acquisition = 0"
+    )) == dict(cohort_sizes)
+
+
+def test_minimal_shape_keeps_the_business_names_and_counts_no_interactions(
+    minimal: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    _, warehouse, _ = minimal
+    assert warehouse.query("select distinct source_system from marts.customer_identity_map order by 1") == [
+        ("boutique-fr",), ("legacy erp",)
+    ]
+    scorecard = warehouse.query(
+        "select rule_name, rows_checked, rows_failing from marts.data_quality_scorecard where table_name = 'interactions'"
+    )
+    assert scorecard == [("unknown_customer", 0, 0)]
+    assert warehouse.scalar("select count(*) from marts.data_quality_scorecard where rows_failing is null") == 0
+
+
+def test_edge_shape_builds_clean(edge: tuple[Shape, Warehouse, subprocess.CompletedProcess]) -> None:
+    assert_clean(edge[2])
+
+
+def test_edge_shape_reads_quoted_fields_after_row_100000(edge: tuple[Shape, Warehouse, subprocess.CompletedProcess]) -> None:
+    _, warehouse, _ = edge
+    assert warehouse.query(
+        "select transaction_id, _source_row_number from raw.transactions where _source_row_number > 100000 order by 2"
+    ) == [(f"T,{i}", i) for i in range(100_001, 100_006)]
+    assert warehouse.scalar("select count(*) from raw.transactions where contains(transaction_id, '\"')") == 0
+    assert warehouse.scalar("select product_name from raw.products") == "Möbel, groß"
+
+
+def test_edge_shape_money_at_the_limits_reconciles_to_the_cent(
+    edge: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    shape, warehouse, _ = edge
+    total = sum((line.revenue() for line in shape.lines), Decimal(0))
+    assert warehouse.query("select count(*), sum(net_revenue) from marts.fct_sales") == [(len(shape.lines), total)]
+    cogs = sum((line.sign * line.quantity * shape.unit_cost for line in shape.lines), Decimal(0))
+    assert warehouse.scalar("select sum(cogs) from marts.fct_sales") == cogs
+    expected = expected_profitability(shape)
+    assert warehouse.query("select revenue, net_profit, order_count, profit_decile from marts.customer_profitability") == [
+        (*expected["K1"], 1)
+    ]
+
+
+def test_edge_shape_one_person_one_customer_and_a_calendar_in_the_future(
+    edge: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    _, warehouse, _ = edge
+    # one golden record; names compared and kept in any script and case
+    assert warehouse.query("select count(*), lower(min(last_name)), lower(min(first_name)) from marts.dim_customer") == [
+        (1, "ångström-øster", "zoë")
+    ]
+    assert warehouse.scalar("select count(distinct customer_key) from marts.customer_identity_map") == 1
+    assert warehouse.query("select min(date_day), max(date_day) from marts.dim_date") == [
+        (dt.date(2085, 1, 1), dt.date(2095, 12, 31))
+    ]
+    assert warehouse.query("select lifecycle_stage, purchase_count from marts.customer_lifecycle") == [("active", 100_004)]

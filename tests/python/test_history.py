@@ -142,17 +142,21 @@ def test_migration_matrix_equals_independent_transitions(history: tuple[Warehous
     assert any(f != t and f != "not_yet_customer" for (_, dim, f, t) in actual if dim == "abc_class"), "some customers should move"
 
 
-def test_rerun_changes_nothing_and_earlier_months_are_refused(history: tuple[Warehouse, dict]) -> None:
+def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[Warehouse, dict]) -> None:
     warehouse, _ = history
     before = history_fingerprint(warehouse)
-    again = backfill(warehouse, "--from", "2025-10", "--to", "2025-10")
+    # the same command again (as after a backfill that was stopped) records nothing new
+    again = backfill(warehouse, "--from", "2025-07", "--to", "2025-10")
     assert again.returncode == 0, again.stderr
-    assert "already recorded" in again.stdout
+    assert "4 of 4 month-end(s) already recorded" in again.stdout
     assert history_fingerprint(warehouse) == before
 
-    refused = backfill(warehouse, "--from", "2025-08", "--to", "2025-11")
+    refused = backfill(warehouse, "--from", "2025-05", "--to", "2025-08")
     assert refused.returncode == 2
-    assert "history is append-only: 2025-08 is before the latest recorded month-end 2025-10-31" in refused.stderr
+    assert (
+        "history is append-only: 2025-05-31 is before the latest recorded as-of date 2025-10-31 and is not recorded"
+        in refused.stderr
+    )
     assert history_fingerprint(warehouse) == before
 
     # dbt itself refuses to snapshot a state earlier than the history, whoever runs it
@@ -162,3 +166,86 @@ def test_rerun_changes_nothing_and_earlier_months_are_refused(history: tuple[War
         re.sub(r"\x1b\[[0-9;]*m", "", direct.stdout)
     )
     assert history_fingerprint(warehouse) == before
+
+
+def copy_of(warehouse: Warehouse, work: Path) -> Warehouse:
+    work.mkdir(parents=True, exist_ok=True)
+    copy = Warehouse(work / "copy.duckdb", work)
+    shutil.copy(warehouse.path, copy.path)
+    return copy
+
+
+def plain(result: subprocess.CompletedProcess) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+
+def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
+    warehouse = copy_of(history[0], tmp_path)
+    before = history_fingerprint(warehouse)
+    last_day = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
+    assert str(last_day) == "2026-10-31", "the generator's default end date"
+
+    ahead = backfill(warehouse, "--from", "2026-10", "--to", "2026-12")
+    assert ahead.returncode == 2
+    assert (
+        "history cannot run ahead of the data: month-end 2026-11-30 is after the last day of the trusted "
+        "transactions, 2026-10-31; the last month-end you can record is 2026-10-31 (--to 2026-10)"
+    ) in ahead.stderr
+    assert history_fingerprint(warehouse) == before
+
+    for as_of, words in (
+        ("2099-12-31", "as_of_date 2099-12-31 is after the last day of the trusted transactions (2026-10-31)"),
+        ("1999-12-31", "as_of_date 1999-12-31 is before the first day of the trusted transactions"),
+    ):
+        built = warehouse.dbt("build", "--select", "int_customer_state__as_of+", vars={"as_of_date": as_of})
+        assert built.returncode != 0
+        assert words in plain(built)
+        assert history_fingerprint(warehouse) == before
+
+
+def test_a_killed_backfill_completes_when_run_again(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
+    warehouse = copy_of(history[0], tmp_path)
+    command = ["--from", "2025-11", "--to", "2026-01"]
+    env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DO_NOT_TRACK": "1"}
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "scripts" / "backfill_history.py"), *command],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "[1/3]" in line:
+            process.kill()  # SIGKILL after the first month, as a machine reboot would
+            break
+    process.wait()
+    assert process.returncode != 0
+    recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
+    assert recorded == [*MONTHS, "2025-11-30"]
+
+    again = backfill(warehouse, *command)
+    assert again.returncode == 0, again.stderr
+    assert "1 of 3 month-end(s) already recorded" in again.stdout
+    recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
+    assert recorded == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
+    # the customer-state marts are back at the latest as-of date, as a plain `dbt build` leaves them
+    assert str(warehouse.scalar("select max(as_of_date) from marts.customer_lifecycle")) == "2026-10-31"
+
+
+def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
+    history: tuple[Warehouse, dict], tmp_path: Path
+) -> None:
+    """The README's command, with another ABC metric too: every customer-state mart moves to the
+    requested day together, unit tests still pass, and the recorded history is untouched."""
+    warehouse = copy_of(history[0], tmp_path)
+    before = history_fingerprint(warehouse)
+    rebuilt = warehouse.dbt(
+        "build", "--selector", "customer_state", vars={"as_of_date": "2025-06-30", "abc_value_metric": "revenue"}
+    )
+    assert rebuilt.returncode == 0, plain(rebuilt)[-4000:]
+    assert history_fingerprint(warehouse) == before
+    state_marts = warehouse.query(
+        "select table_name from information_schema.columns where table_schema = 'marts' and column_name = 'as_of_date' "
+        "and table_name not in ('customer_segment_history') order by 1"
+    )
+    assert [t for (t,) in state_marts] == ["customer_lifecycle", "customer_profitability", "customer_segments"]
+    for (table,) in state_marts:
+        assert [str(d) for (d,) in warehouse.query(f"select distinct as_of_date from marts.{table}")] == ["2025-06-30"], table

@@ -16,10 +16,12 @@ DEMO_DIR ?= data/demo
 DEMO_CUSTOMERS ?= 50000
 DEMO_LINES ?= 1000000
 SEED ?= 42
-# Segment history recorded by `make run`: every month-end of the demo data's span (58 months,
-# about 5 s each); a shorter replay: `make history HISTORY_FROM=2025-01`.
-HISTORY_FROM ?= 2022-01
-HISTORY_TO ?= 2026-10
+# pytest runs its test files on this many processes (each file's builds stay in one process)
+PYTEST_WORKERS ?= 2
+# Segment history recorded by `make run`: every month-end the data covers (58 for the demo
+# data); a shorter replay: `make history HISTORY_FROM=2025-01` (and HISTORY_TO=YYYY-MM).
+HISTORY_FROM ?=
+HISTORY_TO ?=
 
 .PHONY: help venv generate load build history run lint parse pytest test clean
 
@@ -35,7 +37,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
 generate: venv ## Generate the demo raw data set into data/demo
-	$(BIN)/python scripts/generate_data.py --out $(DEMO_DIR) --customers $(DEMO_CUSTOMERS) \
+	$(BIN)/python scripts/generate_data.py --out $(DEMO_DIR) --overwrite --customers $(DEMO_CUSTOMERS) \
 		--lines $(DEMO_LINES) --seed $(SEED)
 
 load: venv ## Load data/demo into schema raw of warehouse.duckdb
@@ -44,9 +46,9 @@ load: venv ## Load data/demo into schema raw of warehouse.duckdb
 build: venv ## dbt build (seeds, models, snapshots, all tests)
 	$(BIN)/dbt build
 
-history: venv ## Replay month-ends HISTORY_FROM..HISTORY_TO into the segment history (afresh)
-	$(BIN)/python scripts/backfill_history.py --from $(HISTORY_FROM) --to $(HISTORY_TO) --rebuild \
-		--warehouse $(CRM_WAREHOUSE_PATH)
+history: venv ## Replay the month-ends of the data (or HISTORY_FROM..HISTORY_TO) into the segment history, afresh
+	$(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
+		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 
 run: generate load build history ## Everything: venv, demo data, load, dbt build, segment history
 
@@ -57,7 +59,7 @@ parse: venv ## dbt parse (project, YAML and Jinja are valid)
 	$(BIN)/dbt parse --target-path $(CURDIR)/target/parse --quiet
 
 pytest: venv ## Python tests, including a full dbt build on a small generated data set
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint parse pytest ## Everything CI checks
 

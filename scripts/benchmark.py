@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 target = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
                 steps = {
-                    "generate": [sys.executable, "scripts/generate_data.py", "--out", str(data),
+                    "generate": [sys.executable, "scripts/generate_data.py", "--out", str(data), "--overwrite",
                                  "--customers", str(customers), "--lines", str(lines)],
                     "load": [sys.executable, "scripts/load_raw.py", str(data), "--warehouse", str(warehouse)],
                     "build": dbt + ["run", *target],

@@ -246,6 +246,18 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
         "select table_name from information_schema.columns where table_schema = 'marts' and column_name = 'as_of_date' "
         "and table_name not in ('customer_segment_history') order by 1"
     )
-    assert [t for (t,) in state_marts] == ["customer_lifecycle", "customer_profitability", "customer_segments"]
+    assert [t for (t,) in state_marts] == [
+        "churn_summary", "cohort_retention", "customer_lifecycle", "customer_profitability", "customer_segments",
+        "profitability_deciles", "segment_economics", "whale_curve",
+    ]
     for (table,) in state_marts:
         assert [str(d) for (d,) in warehouse.query(f"select distinct as_of_date from marts.{table}")] == ["2025-06-30"], table
+
+    # rebuilding only part of the state with another date is caught by the build's own test
+    partial = warehouse.dbt(
+        "run", "--select", "int_customer_state__as_of", "customer_lifecycle", vars={"as_of_date": "2025-03-31"}
+    )
+    assert partial.returncode == 0, plain(partial)[-3000:]
+    caught = warehouse.dbt("test", "--select", "assert_customer_state_marts_share_one_as_of_date")
+    assert caught.returncode != 0
+    assert "FAIL 7 assert_customer_state_marts_share_one_as_of_date" in plain(caught)

@@ -118,6 +118,7 @@ counted as (
 
 select
     calendar_month,
+    (select bounds.as_of_date from bounds) as as_of_date,
     cast(customers_at_start as bigint) as customers_at_start,
     cast(acquired_customers as bigint) as acquired_customers,
     cast(reactivated_customers as bigint) as reactivated_customers,

@@ -4,6 +4,10 @@
 -- customer bought in their acquisition month.
 with
 
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
 lifecycle as (
     select * from {{ ref('customer_lifecycle') }}
 ),
@@ -69,6 +73,7 @@ filled as (
 
 select
     acquisition_cohort_month,
+    (select as_of.as_of_date from as_of) as as_of_date,
     cast(months_since_acquisition as integer) as months_since_acquisition,
     activity_month,
     cast(cohort_size as bigint) as cohort_size,

@@ -2,6 +2,10 @@
 -- decile's share of total net profit and the cumulative share down to it.
 with
 
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
 customers as (
     select * from {{ ref('customer_profitability') }}
 ),
@@ -50,6 +54,7 @@ filled as (
 
 select
     profit_decile,
+    (select as_of.as_of_date from as_of) as as_of_date,
     cast(customer_count as bigint) as customer_count,
     cast(revenue as decimal(38, 2)) as revenue,
     cast(gross_profit as decimal(38, 2)) as gross_profit,

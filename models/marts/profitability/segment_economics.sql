@@ -2,6 +2,10 @@
 -- costs, so each class's service level can be set to what it earns.
 with
 
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
 segments as (
     select * from {{ ref('customer_segments') }}
 ),
@@ -61,6 +65,7 @@ filled as (
 
 select
     abc_class,
+    (select as_of.as_of_date from as_of) as as_of_date,
     cast(customer_count as bigint) as customer_count,
     cast(case when total_customers > 0 then 1.0 * customer_count / total_customers end as double) as customer_share,
     cast(revenue as decimal(38, 2)) as revenue,

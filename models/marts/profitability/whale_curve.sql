@@ -3,6 +3,10 @@
 -- up to and including it. It rises above 1 and falls back to 1 when loss-makers exist.
 with
 
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
 customers as (
     select * from {{ ref('customer_profitability') }}
 ),
@@ -58,6 +62,7 @@ cumulated as (
 
 select
     customer_percentile,
+    (select as_of.as_of_date from as_of) as as_of_date,
     cast(customer_count as bigint) as customer_count,
     cast(net_profit as decimal(38, 2)) as net_profit,
     cast(cumulative_net_profit as decimal(38, 2)) as cumulative_net_profit,

@@ -1,0 +1,33 @@
+-- Every mart computed as of a date holds the as-of date of the build that made it, and they
+-- all hold the same one. A mart rebuilt alone with another as_of_date (or left behind by a
+-- failed partial rebuild) makes this fail, naming the mart and its date.
+{%- set state_marts = [
+    'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
+    'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
+] %}
+
+with
+
+build_as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
+mart_dates as (
+    {%- for mart in state_marts %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select distinct
+        '{{ mart }}' as mart_name,
+        as_of_date
+    from {{ ref(mart) }}
+    {%- endfor %}
+)
+
+select
+    mart_dates.mart_name,
+    mart_dates.as_of_date,
+    build_as_of.as_of_date as build_as_of_date
+from mart_dates
+cross join build_as_of
+where mart_dates.as_of_date is distinct from build_as_of.as_of_date

@@ -187,10 +187,12 @@ def csv_header(path: Path) -> tuple[list[str], str]:
     """The header names and the delimiter of a CSV file (read from its first line only)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise LoadError(f"{path.name}: cannot be read as UTF-8 text: {exc}") from exc
+        with opener(path, "rb") as handle:
+            first = handle.readline().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path.name}: line 1 is not UTF-8 text; save the file as UTF-8") from exc
+    except (OSError, EOFError) as exc:
+        raise LoadError(f"{path.name}: cannot be read: {exc}") from exc
     if not first.strip():
         raise LoadError(f"{path.name}: the file is empty (not even a header row)")
     delimiter = max(CSV_DELIMITERS, key=first.count)
@@ -219,6 +221,8 @@ def csv_error_words(name: str, exc: duckdb.Error) -> str:
         problem = f"has {columns.group(2)} fields where the header has {columns.group(1)}"
     elif "unterminated quote" in text:
         problem = "has a quoted value that is never closed"
+    elif "Invalid unicode" in text:
+        problem = "is not UTF-8 text (save the file as UTF-8)"
     return f"{name}: line {line} {problem}: {original[:200]!r}"
 
 

@@ -292,3 +292,15 @@ def test_values_a_build_would_trip_on_are_refused_at_load(
     assert message == f"{table}.csv: column '{column}': {expected}, e.g. row 4: '{value}'" or (
         message.startswith(f"{table}.csv: column '{column}': {expected}") and f"e.g. row 4: '{value}'" in message
     ), message
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(
+    tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse
+) -> None:
+    folder = copy_files(small_data, tmp_path / "in", ("customers", "products"))
+    rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * from src")
+    lines = (folder / "transactions.csv").read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b",", "é".encode("latin-1") + b",", 1)  # saved from a Latin-1 editor
+    (folder / "transactions.csv").write_bytes(b"\n".join(lines))
+    message = rejected(folder, loaded_warehouse)
+    assert message.startswith("transactions.csv: line 5 is not UTF-8 text (save the file as UTF-8): "), message

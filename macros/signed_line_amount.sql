@@ -1,7 +1,7 @@
 {#-
     The money of one transaction line: quantity x unit value less the discount, negative for a
     return. The one place the sign of returns is applied (net revenue in staging, cost of goods
-    in fct_sales). Computed in DECIMAL(38,4): any quantity the contract allows (an INTEGER)
+    in int_sales__lines). Computed in DECIMAL(38,4): any quantity the contract allows (an INTEGER)
     times any unit value it allows (a DECIMAL(18,4)) fits, so no delivery can overflow it.
 -#}
 {% macro signed_line_amount(transaction_type, quantity, unit_value, discount='0') -%}

@@ -223,7 +223,8 @@ def test_reconciliation_fails_when_a_fact_line_is_dropped(tmp_path: Path, built_
     shutil.copy(warehouse.path, broken.path)
     con = duckdb.connect(str(broken.path))
     dropped = con.execute(
-        "delete from marts.fct_sales where sales_line_key = "
+        # fct_sales is a view of the stored line economics: drop the line where it is stored
+        "delete from intermediate.int_sales__lines where sales_line_key = "
         "(select min(sales_line_key) from marts.fct_sales where net_revenue <> 0) returning net_revenue"
     ).fetchall()
     con.close()

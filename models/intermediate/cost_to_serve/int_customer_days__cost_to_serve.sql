@@ -5,7 +5,7 @@
 with
 
 sales as (
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('int_sales__lines') }}
 ),
 
 interactions as (

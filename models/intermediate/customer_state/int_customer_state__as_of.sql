@@ -7,7 +7,7 @@
 with
 
 sales as (
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('int_sales__lines') }}
 ),
 
 data_range as (

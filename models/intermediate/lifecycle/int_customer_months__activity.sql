@@ -4,7 +4,7 @@
 with
 
 sales as (
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('int_sales__lines') }}
 ),
 
 daily_costs as (

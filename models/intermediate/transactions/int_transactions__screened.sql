@@ -1,5 +1,5 @@
 -- Every staged transaction line with its resolved customer and the reasons it cannot be
--- trusted (none for a trusted line). Trusted lines feed fct_sales, the others the quarantine;
+-- trusted (none for a trusted line). Trusted lines feed int_sales__lines (and fct_sales), the others the quarantine;
 -- together they hold every raw line exactly once.
 -- A line key (transaction_id, line_number) delivered more than once: the latest delivery
 -- (loaded_at, then batch and file row) says what the line is. Its values are kept from the

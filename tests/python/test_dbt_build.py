@@ -146,3 +146,19 @@ def test_signed_revenue_reconciles_with_raw(built_warehouse: Built) -> None:
         """
     )
     assert warehouse.scalar("select sum(net_revenue) from staging.stg_crm__transactions") == raw_revenue
+
+
+def test_plain_dbt_run_on_a_new_warehouse_builds_every_model(loaded_warehouse: Warehouse) -> None:
+    """`dbt seed` then `dbt run` (no snapshot): the history marts are empty until it has run, not an error."""
+    seeded = loaded_warehouse.dbt("seed")
+    assert seeded.returncode == 0, seeded.stdout[-4000:]
+    ran = loaded_warehouse.dbt("run")
+    assert ran.returncode == 0, ran.stdout[-4000:]
+    assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == 0
+    assert loaded_warehouse.scalar("select count(*) from marts.segment_migration") == 0
+    recorded = loaded_warehouse.dbt("snapshot")
+    assert recorded.returncode == 0, recorded.stdout[-4000:]
+    again = loaded_warehouse.dbt("run", "--select", "customer_segment_history")
+    assert again.returncode == 0, again.stdout[-4000:]
+    customers = loaded_warehouse.scalar("select count(*) from marts.customer_lifecycle")
+    assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == customers

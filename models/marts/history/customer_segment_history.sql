@@ -2,14 +2,37 @@
 -- snapshot), for BI timelines. A customer appears from the first recorded date after their
 -- first purchase.
 
+-- Before the snapshot has ever run (a plain `dbt run` on a new warehouse) there is no history
+-- yet: the mart is empty instead of failing.
+{%- set snapshot = ref('customer_segments_snapshot') %}
+{%- set periods_table = source('segment_history', 'segment_history_periods') %}
+{%- set recorded = execute and load_relation(snapshot) is not none and load_relation(periods_table) is not none %}
+
 with
 
 versions as (
-    select * from {{ ref('customer_segments_snapshot') }}
+    {%- if recorded %}
+    select * from {{ snapshot }}
+    {%- else %}
+    select
+        cast(null as varchar) as customer_key,
+        cast(null as varchar) as abc_class,
+        cast(null as integer) as profit_decile,
+        cast(null as varchar) as rfm_segment,
+        cast(null as varchar) as lifecycle_stage,
+        cast(null as timestamp) as dbt_valid_from,
+        cast(null as timestamp) as dbt_valid_to
+    where false
+    {%- endif %}
 ),
 
 periods as (
-    select as_of_date from {{ source('segment_history', 'segment_history_periods') }}
+    {%- if recorded %}
+    select as_of_date from {{ periods_table }}
+    {%- else %}
+    select cast(null as date) as as_of_date
+    where false
+    {%- endif %}
 )
 
 select

@@ -2,6 +2,11 @@
 -- of the first to 31 December of the last: the range follows the data, whatever its period
 -- (a year around today when there is no trusted line yet). Quarantined lines do not stretch
 -- it: a line stamped 9999-12-31 is a defect, not a reason for eight thousand years of days.
+{#- The span is queried when the model runs; `dbt compile` or `dbt docs generate` on a new
+    warehouse, before the screened lines exist, plans with the current year instead. #}
+{%- set screened = ref('int_transactions__screened') %}
+{%- set lines = screened if execute and load_relation(screened) is not none
+    else '(select current_date as transaction_date, 0 as reason_count)' %}
 {%- set trusted_years %}
     select
         cast({{ dbt.date_trunc('year', 'coalesce(min(transaction_date), current_date)') }} as date) as first_day,
@@ -9,7 +14,7 @@
             {{ dbt.dateadd('year', 1, dbt.date_trunc('year', 'coalesce(max(transaction_date), current_date)')) }}
             as date
         ) as day_after_last
-    from {{ ref('int_transactions__screened') }}
+    from {{ lines }} as trusted_lines
     where reason_count = 0
 {%- endset %}
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""Benchmark generate, load, build and test at one or more data sizes.
+"""Benchmark generate, load, build and test at one or more data sizes, against baselines.
 
 Each step runs as its own process in a scratch folder (never the user's warehouse); its wall
 time and its peak resident memory (from the kernel's accounting of that one child) are
 printed and appended to a CSV file. Speed targets are judged here, not in timed tests.
 
+Two baselines do the core customer marts' work on the same raw files (scripts/baselines.py):
+`floor`, plain DuckDB SQL, and `pandas`, a notebook's way. Speeds are reported as ratios to
+them, measured in the same run, because the machine is noisy: build + test against the floor
+and against pandas. `history` replays every month-end of the data into the segment history.
+
     scripts/benchmark.py --lines 1000000 20000000 --out benchmarks/results.csv
+    scripts/benchmark.py --lines 1000000 --steps generate load build test floor pandas history
 """
 
 from __future__ import annotations
@@ -38,6 +44,19 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> tuple[fl
     return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
+def ratios(measured: dict[str, float]) -> list[str]:
+    """The dbt build with its tests as a multiple of each baseline measured in the same run."""
+    if "build" not in measured or "test" not in measured:
+        return []
+    ours = measured["build"] + measured["test"]
+    lines = [
+        f"build+test {ours:.1f} s = {ours / measured[name]:.1f}x the {label} ({measured[name]:.1f} s)"
+        for name, label in (("floor", "plain-SQL floor"), ("pandas", "pandas notebook"))
+        if name in measured and measured[name] > 0
+    ]
+    return lines
+
+
 def git_commit() -> str:
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     return result.stdout.strip() or "unknown"
@@ -49,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers-per-line", type=float, default=0.05, help="customer records per line (default 0.05)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.csv", help="CSV to append results to")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temporary one, removed after)")
-    parser.add_argument("--steps", nargs="+", default=["generate", "load", "build", "test"], choices=["generate", "load", "build", "test"])
+    parser.add_argument(
+        "--steps",
+        nargs="+",
+        default=["generate", "load", "build", "test", "floor", "pandas"],
+        choices=["generate", "load", "build", "test", "floor", "pandas", "history"],
+        help="steps to run, in this order (default: all but history)",
+    )
     args = parser.parse_args(argv)
 
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="crm-bench-"))
@@ -80,14 +105,21 @@ def main(argv: list[str] | None = None) -> int:
                     # seeds, models and the snapshot in DAG order, without tests (the next step)
                     "build": dbt + ["build", "--exclude-resource-type", "test", "unit_test", *target],
                     "test": dbt + ["test", *target],
+                    "floor": [sys.executable, "scripts/baselines.py", "sql", str(data)],
+                    "pandas": [sys.executable, "scripts/baselines.py", "pandas", str(data)],
+                    "history": [sys.executable, "scripts/backfill_history.py", "--rebuild", "--warehouse", str(warehouse)],
                 }
                 if "build" in args.steps:
                     run_measured(dbt + ["seed", *target], env, scratch / "seed.log")
+                measured: dict[str, float] = {}
                 for step in args.steps:
                     seconds, peak = run_measured(steps[step], env, scratch / f"{step}-{lines}.log")
+                    measured[step] = seconds
                     writer.writerow([now, commit, lines, customers, step, f"{seconds:.1f}", f"{peak:.0f}"])
                     handle.flush()
                     print(f"{lines:>12,} lines  {step:<9} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
+                for line in ratios(measured):
+                    print(f"{lines:>12,} lines  {line}", flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -220,7 +220,7 @@ def test_data_tells_a_customer_value_story(rates_data: DataSet) -> None:
     assert interaction_types == 5
 
 
-@pytest.mark.parametrize("script", ["generate_data.py", "load_raw.py", "backfill_history.py", "benchmark.py"])
+@pytest.mark.parametrize("script", ["generate_data.py", "load_raw.py", "backfill_history.py", "benchmark.py", "baselines.py"])
 def test_scripts_have_help(script: str) -> None:
     result = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0

@@ -23,7 +23,6 @@ calendar as (
 cohorts as (
     select
         acquisition_cohort_month,
-        max(as_of_date) as as_of_date,
         count(*) as cohort_size
     from lifecycle
     group by acquisition_cohort_month
@@ -35,11 +34,12 @@ cohort_months as (
         cohorts.cohort_size,
         calendar.month_start_date as activity_month
     from cohorts
+    cross join as_of
     inner join calendar
         on
             calendar.date_day = calendar.month_start_date
             and cohorts.acquisition_cohort_month <= calendar.month_start_date
-            and cohorts.as_of_date >= calendar.month_start_date
+            and as_of.as_of_date >= calendar.month_start_date
 ),
 
 cohort_activity as (

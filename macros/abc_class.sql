@@ -1,5 +1,5 @@
 {#-
-    The ABC class of a customer (SPEC section 5): C when its value is not positive; else A
+    The ABC class of a customer: C when its value is not positive; else A
     while the running sum of positive values down to it is at most abc_a_share of their total,
     B while at most abc_b_share, else C.
 -#}

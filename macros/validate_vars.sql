@@ -46,9 +46,9 @@
         {%- do problems.append("active_days (" ~ days[1] ~ ") must be below churn_days (" ~ days[2] ~ ")") -%}
     {%- endif -%}
 
-    {%- for name in ['as_of_date'] -%}
+    {%- for name in ['as_of_date', 'history_start_date'] -%}
         {%- set value = var(name) -%}
-        {%- if not (name == 'as_of_date' and value is none) and not is_iso_date(value) -%}
+        {%- if value is not none and not is_iso_date(value) -%}
             {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a real date written YYYY-MM-DD") -%}
         {%- endif -%}
     {%- endfor -%}

@@ -55,25 +55,24 @@ def test_vars_used_sees_through_macros(manifest: dict) -> None:
     assert {"phone_country_code", "phone_national_length", "max_customer_age_years"} <= vars_used(manifest, staging)
 
 
-# The two models the snapshot-based segment history needs: they read the state marts because
-# the history is recorded from them. They go when the history is derived from a month-end state
-# grid (the open customer-state issue); nothing else may be added here.
-READS_MARTS_UNTIL_THE_STATE_GRID = {"int_segment_history__state", "int_segment_history__period_revenue"}
+def mart_parents(nodes: dict, node: dict) -> list[str]:
+    return [
+        nodes[parent]["name"] for parent in node["depends_on"]["nodes"]
+        if parent in nodes and "/marts/" in f"/{nodes[parent]['original_file_path']}"
+    ]
 
 
 def test_data_flows_one_way_no_intermediate_model_reads_a_mart(manifest: dict) -> None:
+    """staging -> intermediate -> marts: the customer state is computed in intermediate models
+    (the state grid), and the marts and the segment history read it, never the other way."""
     nodes = manifest["nodes"]
-    backwards = {}
-    for node in nodes.values():
-        if node["resource_type"] != "model" or "/intermediate/" not in f"/{node['original_file_path']}":
-            continue
-        marts = [
-            nodes[parent]["name"] for parent in node["depends_on"]["nodes"]
-            if parent in nodes and "/marts/" in f"/{nodes[parent]['original_file_path']}"
-        ]
-        if marts and node["name"] not in READS_MARTS_UNTIL_THE_STATE_GRID:
-            backwards[node["name"]] = marts
+    backwards = {
+        node["name"]: mart_parents(nodes, node)
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        and "/intermediate/" in f"/{node['original_file_path']}"
+        and mart_parents(nodes, node)
+    }
     assert not backwards, f"intermediate models that read marts: {backwards}"
-    # the check sees what it should: the exempt models really do read marts
-    exempt = [nodes[f"model.crm_warehouse.{name}"] for name in READS_MARTS_UNTIL_THE_STATE_GRID]
-    assert all(any(".customer_" in parent for parent in node["depends_on"]["nodes"]) for node in exempt)
+    # the check sees what it should: a mart that reads another mart is found by the same test
+    assert mart_parents(nodes, nodes["model.crm_warehouse.segment_economics"]) == ["customer_segments", "customer_profitability"]

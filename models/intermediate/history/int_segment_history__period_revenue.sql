@@ -12,12 +12,18 @@
 
 with
 
-profitability as (
-    select * from {{ ref('customer_profitability') }}
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
+state as (
+    select * from {{ ref('int_customer_state__grid') }}
 )
 
 select
-    customer_key,
-    as_of_date,
-    revenue
-from profitability
+    state.customer_key,
+    state.state_date as as_of_date,
+    state.revenue
+from state
+inner join as_of on state.state_date = as_of.as_of_date
+where state.is_in_window

@@ -1,23 +1,23 @@
 -- The tracked segment values of every customer who had bought by the as-of date: the state the
 -- segment history snapshot records (ABC class, decile and RFM segment are null for customers
--- with no sale in the profitability window).
+-- with no sale in the profitability window). The as-of slice of the customer-state grid.
 with
 
-lifecycle as (
-    select * from {{ ref('customer_lifecycle') }}
+as_of as (
+    select as_of_date from {{ ref('int_customer_state__as_of') }}
 ),
 
-segments as (
-    select * from {{ ref('customer_segments') }}
+state as (
+    select * from {{ ref('int_customer_state__grid') }}
 )
 
 select
-    lifecycle.customer_key,
-    lifecycle.as_of_date,
-    cast(lifecycle.as_of_date as timestamp) as as_of_at,
-    segments.abc_class,
-    segments.profit_decile,
-    segments.rfm_segment,
-    lifecycle.lifecycle_stage
-from lifecycle
-left join segments on lifecycle.customer_key = segments.customer_key
+    state.customer_key,
+    state.state_date as as_of_date,
+    cast(state.state_date as timestamp) as as_of_at,
+    state.abc_class,
+    state.profit_decile,
+    state.rfm_segment,
+    state.lifecycle_stage
+from state
+inner join as_of on state.state_date = as_of.as_of_date

@@ -6,8 +6,8 @@
 
 with
 
-sales as (
-    select * from {{ ref('int_sales__lines') }}
+purchase_days as (
+    select * from {{ ref('int_customer_purchase_days') }}
 ),
 
 calendar as (
@@ -18,23 +18,19 @@ bounds as (
     select as_of_date from {{ ref('int_customer_state__as_of') }}
 ),
 
-purchase_days as (
-    select distinct
-        sales.customer_key,
-        sales.transaction_date as purchase_date
-    from sales
-    cross join bounds
-    where not sales.is_return and sales.transaction_date <= bounds.as_of_date
-),
-
+-- purchase days up to the as-of date; a purchase after it is not known yet
 sequenced as (
     select
-        customer_key,
-        purchase_date,
-        lag(purchase_date) over (partition by customer_key order by purchase_date) as previous_purchase_date,
-        lead(purchase_date) over (partition by customer_key order by purchase_date) as next_purchase_date,
-        min(purchase_date) over (partition by customer_key) as first_purchase_date
+        purchase_days.customer_key,
+        purchase_days.purchase_date,
+        purchase_days.previous_purchase_date,
+        case
+            when purchase_days.next_purchase_date <= bounds.as_of_date then purchase_days.next_purchase_date
+        end as next_purchase_date,
+        purchase_days.first_purchase_date
     from purchase_days
+    cross join bounds
+    where purchase_days.purchase_date <= bounds.as_of_date
 ),
 
 churn_events as (

@@ -19,7 +19,7 @@ SEED ?= 42
 # pytest runs its test files on this many processes (each file's builds stay in one process)
 PYTEST_WORKERS ?= 2
 # Segment history recorded by `make run`: every month-end the data covers (58 for the demo
-# data); a shorter replay: `make history HISTORY_FROM=2025-01` (and HISTORY_TO=YYYY-MM).
+# data); a shorter history: `make history HISTORY_FROM=2025-01` (and HISTORY_TO=YYYY-MM).
 HISTORY_FROM ?=
 HISTORY_TO ?=
 
@@ -46,7 +46,7 @@ load: venv ## Load data/demo into schema raw of warehouse.duckdb
 build: venv ## dbt build (seeds, models, snapshots, all tests)
 	$(BIN)/dbt build
 
-history: venv ## Replay the month-ends of the data (or HISTORY_FROM..HISTORY_TO) into the segment history, afresh
+history: venv ## Record every month-end of the data (or HISTORY_FROM..HISTORY_TO) in the segment history, afresh, in one pass
 	$(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
 		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 

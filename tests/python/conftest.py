@@ -58,6 +58,15 @@ class Warehouse:
     def scalar(self, sql: str, params: list | None = None):
         return self.query(sql, params)[0][0]
 
+    def execute(self, *statements: str) -> None:
+        """Change the warehouse directly (to set up a case), in one connection."""
+        con = duckdb.connect(str(self.path))
+        try:
+            for statement in statements:
+                con.execute(statement)
+        finally:
+            con.close()
+
     def dbt(self, *args: str, vars: dict | None = None) -> subprocess.CompletedProcess:
         """Run dbt against this warehouse with its own target and log folders."""
         env = {

@@ -43,7 +43,8 @@ def history_fingerprint(warehouse: Warehouse) -> tuple:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) -> tuple[Warehouse, dict]:
-    """Four month-ends backfilled, plus each month's state built independently on a copy."""
+    """Four month-ends backfilled in one pass from the state grid; on a copy, each month's state
+    built on its own (a grid that holds only that date) and recorded by `dbt snapshot`."""
     warehouse, result = built_warehouse
     assert result.returncode == 0
     work = tmp_path_factory.mktemp("history")
@@ -51,23 +52,45 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
     shutil.copy(warehouse.path, recorded.path)
     run = backfill(recorded, "--from", "2025-07", "--to", "2025-10", "--rebuild")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "recording 4 month-end(s), 2025-07-31 to 2025-10-31, in one pass" in run.stdout
 
     states, revenues = {}, {}
-    independent = Warehouse(work / "states.duckdb", work / "states")
-    shutil.copy(warehouse.path, independent.path)
+    replayed = Warehouse(work / "states.duckdb", work / "states")
+    shutil.copy(warehouse.path, replayed.path)
+    replayed.execute(
+        "drop table snapshots.customer_segments_snapshot",
+        "drop table snapshots.segment_history_periods",
+        "drop table intermediate.int_customer_state__grid",
+    )
     for as_of in MONTHS:
-        built = independent.dbt("run", *STATE, vars={"as_of_date": as_of})
+        # history_start_date after the data: the grid computes the as-of date alone, afresh
+        month_vars = {"as_of_date": as_of, "history_start_date": "2099-01-01"}
+        built = replayed.dbt("run", "--selector", "customer_state", vars=month_vars)
         assert built.returncode == 0, built.stdout[-3000:]
-        revenues[as_of] = dict(independent.query("select customer_key, revenue from marts.customer_profitability"))
+        assert replayed.scalar("select count(distinct state_date) from intermediate.int_customer_state__grid") == 1
+        snapshot = replayed.dbt("snapshot", vars=month_vars)
+        assert snapshot.returncode == 0, snapshot.stdout[-3000:]
+        revenues[as_of] = dict(replayed.query("select customer_key, revenue from marts.customer_profitability"))
         states[as_of] = {
             key: (abc or "none", stage)
-            for key, abc, stage in independent.query(
+            for key, abc, stage in replayed.query(
                 "select l.customer_key, s.abc_class, l.lifecycle_stage from marts.customer_lifecycle as l "
                 "left join marts.customer_segments as s using (customer_key)"
             )
         }
     states["revenue"] = revenues
+    states["replayed"] = replayed
     return recorded, states
+
+
+def test_one_pass_history_equals_the_month_by_month_snapshots(history: tuple[Warehouse, dict]) -> None:
+    """The backfill's set-based versions are the rows `dbt snapshot` writes month by month, to the
+    validity timestamps and version ids."""
+    warehouse, states = history
+    snapshot = "select * from snapshots.customer_segments_snapshot order by customer_key, dbt_valid_from"
+    one_pass, replayed = warehouse.query(snapshot), states["replayed"].query(snapshot)
+    assert len(one_pass) > len(states[MONTHS[-1]]), "some customers should have more than one version"
+    assert one_pass == replayed
 
 
 def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
@@ -203,31 +226,31 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
         assert history_fingerprint(warehouse) == before
 
 
-def test_a_killed_backfill_completes_when_run_again(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
+def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
+    history: tuple[Warehouse, dict], tmp_path: Path
+) -> None:
+    """All month-ends are written in one transaction: a failure after the snapshot was already
+    changed (here: a damaged revenue table) rolls everything back."""
     warehouse = copy_of(history[0], tmp_path)
+    before = history_fingerprint(warehouse)
+    state_before = warehouse.query("select * from marts.customer_segments order by customer_key")
     command = ["--from", "2025-11", "--to", "2026-01"]
-    env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DO_NOT_TRACK": "1"}
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "scripts" / "backfill_history.py"), *command],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "[1/3]" in line:
-            process.kill()  # SIGKILL after the first month, as a machine reboot would
-            break
-    process.wait()
-    assert process.returncode != 0
-    recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
-    assert recorded == [*MONTHS, "2025-11-30"]
+    warehouse.execute("alter table intermediate.int_segment_history__period_revenue add column damaged integer")
+    failed = backfill(warehouse, *command)
+    assert failed.returncode == 2
+    assert "backfill: refused: writing the history failed, nothing was recorded:" in failed.stderr
+    assert history_fingerprint(warehouse) == before
 
+    warehouse.execute("alter table intermediate.int_segment_history__period_revenue drop column damaged")
     again = backfill(warehouse, *command)
     assert again.returncode == 0, again.stderr
-    assert "1 of 3 month-end(s) already recorded" in again.stdout
     recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
     assert recorded == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
-    # the customer-state marts are back at the latest as-of date, as a plain `dbt build` leaves them
-    assert str(warehouse.scalar("select max(as_of_date) from marts.customer_lifecycle")) == "2026-10-31"
+    assert warehouse.scalar(
+        "select count(distinct as_of_date) from intermediate.int_segment_history__period_revenue"
+    ) == len(recorded)
+    # the backfill reads the month-end states; the customer-state marts are left as they were
+    assert warehouse.query("select * from marts.customer_segments order by customer_key") == state_before
 
 
 def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,17 @@ MARTS = (
 def contents(warehouse: Warehouse, table: str) -> list[tuple]:
     """Every row of a mart, in a stable order."""
     return warehouse.query(f"select * from marts.{table} order by all")
+
+
+def grid(warehouse: Warehouse) -> list[tuple]:
+    """Every row of the month-end state grid but the time it was computed."""
+    return warehouse.query("select * exclude (state_computed_at) from intermediate.int_customer_state__grid order by all")
+
+
+def computed_at(warehouse: Warehouse) -> dict:
+    return dict(warehouse.query(
+        "select state_date, max(state_computed_at) from intermediate.int_customer_state__grid group by all"
+    ))
 
 
 def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path, small_data: DataSet) -> None:
@@ -104,6 +116,7 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
 
     for mart in MARTS:
         assert contents(incremental, mart) == contents(full, mart), f"{mart} differs between incremental and full refresh"
+    assert grid(incremental) == grid(full), "the month-end state grid differs between incremental and full refresh"
     # the new costs reached lines that were already in the fact
     assert full.scalar(
         "select count(*) from marts.fct_sales as f inner join marts.dim_product as p using (product_id) "
@@ -123,3 +136,67 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         f"select reason_code, count(*) from marts.quarantine_transactions where (transaction_id, line_number) in ({keys}) "
         "group by all"
     ) == [("superseded_line", 20)]
+
+
+def test_a_late_line_re_states_only_the_month_ends_from_its_date(
+    tmp_path: Path, small_data: DataSet, built_warehouse: tuple[Warehouse, object]
+) -> None:
+    """One line of 2026-03-15 arrives late: the month-ends before it keep their state (not even
+    recomputed), those from 2026-03-31 on and the as-of date are re-stated, and the grid equals
+    a full refresh."""
+    built, result = built_warehouse
+    assert result.returncode == 0
+    warehouse = Warehouse(tmp_path / "late.duckdb", tmp_path / "late")
+    shutil.copy(built.path, warehouse.path)
+    before, state_before = computed_at(warehouse), grid(warehouse)
+    late_customer = warehouse.scalar(
+        "select customer_key from marts.fct_sales where transaction_date = '2026-03-15' and not is_return limit 1"
+    )
+    assert late_customer is not None
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    transactions = small_data.path / "transactions.parquet"
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    customer_id, source_system, product_id = con.execute(
+        "select customer_id, source_system, product_id from marts.fct_sales as f "
+        "inner join marts.customer_identity_map as m using (customer_key) "
+        "where f.customer_key = ? limit 1", [late_customer]
+    ).fetchone()
+    con.close()
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select * replace (
+                'LATE0000001' as transaction_id, 1 as line_number, ? as customer_id, ? as source_system,
+                ? as product_id, timestamp '2026-03-15 11:00:00' as transaction_at, 'sale' as transaction_type,
+                3 as quantity, 25.00 as unit_price, 0.00 as discount_amount,
+                (select max(loaded_at) from '{transactions}') + interval 1 day as loaded_at
+            )
+            from '{transactions}' limit 1
+        ) to '{batch}/transactions.parquet'
+        """,
+        [customer_id, source_system, product_id],
+    )
+    con.close()
+    load(batch, warehouse.path, append=True)
+    rebuilt = warehouse.dbt("build")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+
+    after = computed_at(warehouse)
+    assert set(after) == set(before)
+    late = dt.date(2026, 3, 15)
+    kept = {day for day in before if day < late}
+    assert kept and all(after[day] == before[day] for day in kept), "month-ends before the late line were re-computed"
+    assert all(after[day] > before[day] for day in before if day > late), "month-ends after the late line were not re-stated"
+    changed = {row for row in grid(warehouse)} - set(state_before)
+    assert {row[0] for row in changed} >= {dt.date(2026, 3, 31)}
+    assert all(row[0] > late for row in changed)
+    assert any(row[1] == late_customer for row in changed)
+
+    full = Warehouse(tmp_path / "full.duckdb", tmp_path / "full")
+    shutil.copy(warehouse.path, full.path)
+    refreshed = full.dbt("run", "--full-refresh", "--select", "int_customer_state__grid")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
+    assert grid(warehouse) == grid(full)

@@ -1,6 +1,7 @@
 -- Every mart computed as of a date holds the as-of date of the build that made it, and they
 -- all hold the same one. A mart rebuilt alone with another as_of_date (or left behind by a
--- failed partial rebuild) makes this fail, naming the mart and its date.
+-- failed partial rebuild) makes this fail, naming the mart and its date; so does a state grid
+-- that holds no slice for the as-of date (the marts would be empty).
 {%- set state_marts = [
     'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
     'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
@@ -10,6 +11,10 @@ with
 
 build_as_of as (
     select as_of_date from {{ ref('int_customer_state__as_of') }}
+),
+
+grid as (
+    select * from {{ ref('int_customer_state__grid') }}
 ),
 
 mart_dates as (
@@ -31,3 +36,13 @@ select
 from mart_dates
 cross join build_as_of
 where mart_dates.as_of_date is distinct from build_as_of.as_of_date
+union all
+select
+    'int_customer_state__grid' as mart_name,
+    cast(null as date) as as_of_date,
+    build_as_of.as_of_date as build_as_of_date
+from build_as_of
+where not exists (
+        select 1 from grid
+        where grid.state_date = build_as_of.as_of_date
+    )

@@ -356,6 +356,7 @@ select
     classified.state_date,
     classified.customer_key,
     classified.input_fingerprint,
+    cast('{{ run_started_at }}' as timestamp) as state_computed_at,
     classified.first_purchase_date,
     classified.last_purchase_date,
     cast({{ dbt.date_trunc('month', 'classified.first_purchase_date') }} as date) as acquisition_cohort_month,

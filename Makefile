@@ -23,6 +23,11 @@ PYTEST_WORKERS ?= 2
 HISTORY_FROM ?=
 HISTORY_TO ?=
 
+# Rough wall times on a 2-core machine, for the progress lines: fixed seconds + seconds per
+# million lines (measured at 1M lines; larger data sets scale a little better than linearly).
+estimate = $(shell echo $$(( $(1) + $(2) * $(DEMO_LINES) / 1000000 )))
+say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
+
 .PHONY: help venv generate load build history run lint parse pytest test clean
 
 help: ## List the targets
@@ -37,16 +42,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
 generate: venv ## Generate the demo raw data set into data/demo
+	$(call say,[1/4] generating $(DEMO_CUSTOMERS) customer records and $(DEMO_LINES) transaction lines,$(call estimate,1,3))
 	$(BIN)/python scripts/generate_data.py --out $(DEMO_DIR) --overwrite --customers $(DEMO_CUSTOMERS) \
 		--lines $(DEMO_LINES) --seed $(SEED)
 
 load: venv ## Load data/demo into schema raw of warehouse.duckdb
+	$(call say,[2/4] loading $(DEMO_DIR) into the raw schema,$(call estimate,1,2))
 	$(BIN)/python scripts/load_raw.py $(DEMO_DIR) --warehouse $(CRM_WAREHOUSE_PATH)
 
 build: venv ## dbt build (seeds, models, snapshots, all tests)
+	$(call say,[3/4] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
 	$(BIN)/dbt build
 
 history: venv ## Record every month-end of the data (or HISTORY_FROM..HISTORY_TO) in the segment history, afresh, in one pass
+	$(call say,[4/4] recording the segment history of every month-end,$(call estimate,5,2))
 	$(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
 		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 

@@ -8,16 +8,21 @@ printed and appended to a CSV file. Speed targets are judged here, not in timed 
 Two baselines do the core customer marts' work on the same raw files (scripts/baselines.py):
 `floor`, plain DuckDB SQL, and `pandas`, a notebook's way. Speeds are reported as ratios to
 them, measured in the same run, because the machine is noisy: build + test against the floor
-and against pandas. `history` replays every month-end of the data into the segment history.
+and against pandas. The build includes the customer state of every month-end (the state grid);
+its own time is printed from dbt's run results. `history` records every month-end of the data
+in the segment history (one pass over the grid). `incremental` measures a daily load: the
+last 1% of the lines (by transaction time) are held back from `load` and appended afterwards,
+then `dbt build` runs again; its time is printed as a share of the full build.
 
     scripts/benchmark.py --lines 1000000 20000000 --out benchmarks/results.csv
-    scripts/benchmark.py --lines 1000000 --steps generate load build test floor pandas history
+    scripts/benchmark.py --lines 1000000 --steps generate load build test floor pandas history incremental
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import datetime as dt
 import os
 import shutil
@@ -26,6 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -49,12 +56,45 @@ def ratios(measured: dict[str, float]) -> list[str]:
     if "build" not in measured or "test" not in measured:
         return []
     ours = measured["build"] + measured["test"]
-    lines = [
+    lines = [f"incremental build after a 1% batch = {measured['incremental'] / measured['build']:.0%} of the full build"] if (
+        "incremental" in measured
+    ) else []
+    lines += [
         f"build+test {ours:.1f} s = {ours / measured[name]:.1f}x the {label} ({measured[name]:.1f} s)"
         for name, label in (("floor", "plain-SQL floor"), ("pandas", "pandas notebook"))
         if name in measured and measured[name] > 0
     ]
     return lines
+
+
+def hold_back_last_lines(data: Path, share: float) -> tuple[Path, Path]:
+    """Split a generated data set: everything but the latest `share` of transaction lines (the
+    initial load) and those lines (the next daily batch)."""
+    initial, batch = data.parent / f"{data.name}-initial", data.parent / f"{data.name}-batch"
+    for folder in (initial, batch):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+    for source in data.iterdir():
+        if source.name != "transactions.parquet" and source.is_file():
+            shutil.copy(source, initial / source.name)
+    con = duckdb.connect()
+    try:
+        lines = f"read_parquet('{data / 'transactions.parquet'}')"
+        cutoff = con.execute(f"select quantile_disc(transaction_at, {1 - share}) from {lines}").fetchone()[0]
+        con.execute(
+            f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
+            f"to '{initial / 'transactions.parquet'}'", [cutoff]
+        )
+        con.execute(f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff])
+    finally:
+        con.close()
+    return initial, batch
+
+
+def model_seconds(target: Path, name: str) -> float | None:
+    """A model's execution time in dbt's last run results."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return next((r["execution_time"] for r in results if r["unique_id"].endswith(f".{name}")), None)
 
 
 def git_commit() -> str:
@@ -72,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         "--steps",
         nargs="+",
         default=["generate", "load", "build", "test", "floor", "pandas"],
-        choices=["generate", "load", "build", "test", "floor", "pandas", "history"],
-        help="steps to run, in this order (default: all but history)",
+        choices=["generate", "load", "build", "test", "floor", "pandas", "history", "incremental"],
+        help="steps to run, in this order (default: all but history and incremental)",
     )
     args = parser.parse_args(argv)
 
@@ -91,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             for lines in args.lines:
                 customers = max(10, round(lines * args.customers_per_line))
                 data, warehouse = scratch / f"data-{lines}", scratch / f"warehouse-{lines}.duckdb"
+                initial, batch = data.parent / f"{data.name}-initial", data.parent / f"{data.name}-batch"
                 env = {
                     **os.environ,
                     "CRM_WAREHOUSE_PATH": str(warehouse),
@@ -101,23 +142,36 @@ def main(argv: list[str] | None = None) -> int:
                 steps = {
                     "generate": [sys.executable, "scripts/generate_data.py", "--out", str(data), "--overwrite",
                                  "--customers", str(customers), "--lines", str(lines)],
-                    "load": [sys.executable, "scripts/load_raw.py", str(data), "--warehouse", str(warehouse)],
+                    "load": [sys.executable, "scripts/load_raw.py", str(initial if "incremental" in args.steps else data),
+                             "--warehouse", str(warehouse)],
                     # seeds, models and the snapshot in DAG order, without tests (the next step)
                     "build": dbt + ["build", "--exclude-resource-type", "test", "unit_test", *target],
                     "test": dbt + ["test", *target],
                     "floor": [sys.executable, "scripts/baselines.py", "sql", str(data)],
                     "pandas": [sys.executable, "scripts/baselines.py", "pandas", str(data)],
                     "history": [sys.executable, "scripts/backfill_history.py", "--rebuild", "--warehouse", str(warehouse)],
+                    # after the daily batch is appended (its own row, load_batch): the same build as `build`
+                    "incremental": dbt + ["build", "--exclude-resource-type", "test", "unit_test", *target],
                 }
                 if "build" in args.steps:
                     run_measured(dbt + ["seed", *target], env, scratch / "seed.log")
                 measured: dict[str, float] = {}
                 for step in args.steps:
+                    if step == "load" and "incremental" in args.steps:
+                        hold_back_last_lines(data, 0.01)
+                    if step == "incremental":
+                        append = [sys.executable, "scripts/load_raw.py", str(batch), "--append", "--warehouse", str(warehouse)]
+                        seconds, peak = run_measured(append, env, scratch / f"load_batch-{lines}.log")
+                        writer.writerow([now, commit, lines, customers, "load_batch", f"{seconds:.1f}", f"{peak:.0f}"])
+                        print(f"{lines:>12,} lines  {'load_batch':<11} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
                     seconds, peak = run_measured(steps[step], env, scratch / f"{step}-{lines}.log")
                     measured[step] = seconds
                     writer.writerow([now, commit, lines, customers, step, f"{seconds:.1f}", f"{peak:.0f}"])
                     handle.flush()
-                    print(f"{lines:>12,} lines  {step:<9} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
+                    print(f"{lines:>12,} lines  {step:<11} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
+                    if step in ("build", "incremental"):
+                        grid = model_seconds(scratch / "target", "int_customer_state__grid")
+                        print(f"{lines:>12,} lines    of which the month-end state grid {grid or 0:.1f} s", flush=True)
                 for line in ratios(measured):
                     print(f"{lines:>12,} lines  {line}", flush=True)
     finally:

@@ -42,14 +42,16 @@ def computed_at(warehouse: Warehouse) -> dict:
 
 def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path, small_data: DataSet) -> None:
     """The second batch holds late lines of old dates, re-deliveries of lines already loaded,
-    customer records that merge existing customers and make quarantined lines trusted, and
-    new product costs."""
+    customer records that merge existing customers and make quarantined lines trusted, new
+    product costs, and products the first batch's lines referred to before they were known."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
-    for table in ("products", "interactions"):
-        shutil.copy(small_data.path / f"{table}.parquet", first / f"{table}.parquet")
+    shutil.copy(small_data.path / "interactions.parquet", first / "interactions.parquet")
     con = duckdb.connect()
+    products = small_data.path / "products.parquet"
+    late_products = "product_id like '%3'"  # in the master only from the second batch on
+    con.execute(f"copy (select * from '{products}' where not ({late_products})) to '{first}/products.parquet'")
     customers, transactions = small_data.path / "customers.parquet", small_data.path / "transactions.parquet"
     con.execute(f"copy (select * from '{customers}' where customer_id not like '%7') to '{first}/customers.parquet'")
     con.execute(f"copy (select * from '{customers}' where customer_id like '%7') to '{second}/customers.parquet'")
@@ -58,7 +60,6 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     )
     # later orders, a re-delivery of 50 lines the first batch already held (loaded again now),
     # and a correction of 20 others (the quantity was wrong: one more unit)
-    products = small_data.path / "products.parquet"
     clean_first = (  # lines of the first batch with no planted defect
         f"select * from '{transactions}' where transaction_id <= 'T0000010000' and transaction_at is not null "
         "and transaction_at <= loaded_at and quantity > 0 and customer_id not like '%7' "
@@ -84,12 +85,15 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         f"select transaction_id, line_number, quantity + 1 from ({clean_first} order by transaction_id desc, line_number "
         "limit 20)"
     ).fetchall()
-    # a new cost for twenty products: cost of goods of lines already in the fact must follow
+    # a new cost for twenty products: cost of goods of lines already in the fact must follow;
+    # and the products the first batch did not know yet
     con.execute(
         f"""
         copy (
             select * replace (unit_cost * 1.1 as unit_cost, updated_at + interval 3650 day as updated_at)
-            from '{products}' order by product_id limit 20
+            from (select * from '{products}' where not ({late_products}) order by product_id limit 20)
+            union all
+            select * from '{products}' where {late_products}
         ) to '{second}/products.parquet'
         """
     )
@@ -103,6 +107,11 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_customer'"
     )
     assert quarantined_unknown > 0, "lines of customers who arrive in the second batch start in quarantine"
+    unknown_products = incremental.scalar(
+        "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_product' "
+        "and product_id like '%3'"
+    )
+    assert unknown_products > 0, "lines of products that arrive in the second batch start in quarantine"
 
     load(second, incremental.path, append=True)
     result = incremental.dbt("build")
@@ -117,6 +126,11 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     for mart in MARTS:
         assert contents(incremental, mart) == contents(full, mart), f"{mart} differs between incremental and full refresh"
     assert grid(incremental) == grid(full), "the month-end state grid differs between incremental and full refresh"
+    # the lines of products that became known are trusted now (screened again, not left behind)
+    assert incremental.scalar(
+        "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_product' "
+        "and product_id like '%3'"
+    ) < unknown_products
     # the new costs reached lines that were already in the fact
     assert full.scalar(
         "select count(*) from marts.fct_sales as f inner join marts.dim_product as p using (product_id) "

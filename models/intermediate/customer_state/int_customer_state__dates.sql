@@ -123,8 +123,10 @@ select
         as window_start_exclusive,
     state_dates.state_date = cast({{ dbt.last_day('state_dates.state_date', 'month') }} as date) as is_month_end,
     state_dates.state_date = as_of.as_of_date as is_as_of_date,
+    -- the as-of slice holds more than a month-end slice (distinct products): marked apart
     '{{ customer_state_config_fingerprint() }}-'
-    || cast(data_fingerprints.fingerprint + reference_fingerprint.fingerprint as varchar) as input_fingerprint
+    || cast(data_fingerprints.fingerprint + reference_fingerprint.fingerprint as varchar)
+    || case when state_dates.state_date = as_of.as_of_date then '-as-of' else '' end as input_fingerprint
 from state_dates
 cross join as_of
 cross join reference_fingerprint

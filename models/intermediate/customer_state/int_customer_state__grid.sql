@@ -11,10 +11,10 @@
 -- on. Dates no longer wanted, and slices whose inputs changed, are removed after the run. The
 -- result equals a full refresh.
 --
--- Distinct counts over a window (orders, products) are not additive across days. Each order
--- or product is kept once per "bucket" (a month, split at the as-of date, so no state date falls
--- inside one) with its last date there; it counts for a state date when its latest bucket on
--- or before the date has a date inside the window.
+-- Everything per state date is additive over customer-days (an order counts on the day of its
+-- first sale line, as for order handling and purchase counts), so a window is one range join.
+-- Distinct products, the one count that is not additive, is computed for the as-of date only:
+-- month-end slices leave it null.
 {{
     config(
         materialized='incremental',
@@ -83,12 +83,13 @@ to_build as (
 {%- endif %}
 
 build_span as (
-    select
-        min(to_build.window_start_exclusive) as first_window_start,
-        max(dates.state_date) as as_of_date
+    select min(window_start_exclusive) as first_window_start
     from to_build
-    cross join dates
-    where dates.is_as_of_date
+),
+
+as_of_to_build as (
+    select * from to_build
+    where is_as_of_date
 ),
 
 -- the lines any window to build can see
@@ -100,8 +101,7 @@ window_lines as (
         sales.transaction_date,
         sales.is_return,
         sales.net_revenue,
-        sales.cogs,
-        build_span.as_of_date
+        sales.cogs
     from sales
     cross join build_span
     where sales.transaction_date > build_span.first_window_start
@@ -116,6 +116,7 @@ day_amounts as (
         sum(cogs) as cogs,
         {{ count_where('not is_return') }} as sale_line_count,
         {{ count_where('is_return') }} as return_line_count,
+        0 as order_count,
         0 as order_handling_cost,
         0 as return_handling_cost,
         0 as interaction_count,
@@ -130,6 +131,7 @@ day_amounts as (
         0 as cogs,
         0 as sale_line_count,
         0 as return_line_count,
+        daily_costs.order_count,
         daily_costs.order_handling_cost,
         daily_costs.return_handling_cost,
         daily_costs.interaction_count,
@@ -139,18 +141,20 @@ day_amounts as (
     where daily_costs.activity_date > build_span.first_window_start
 ),
 
+-- a customer's day fits 64-bit decimals and integers, which sum much faster than 128-bit ones
 customer_days as (
     select
         customer_key,
         activity_date,
-        sum(revenue) as revenue,
-        sum(cogs) as cogs,
-        sum(sale_line_count) as sale_line_count,
-        sum(return_line_count) as return_line_count,
-        sum(order_handling_cost) as order_handling_cost,
-        sum(return_handling_cost) as return_handling_cost,
-        sum(interaction_count) as interaction_count,
-        sum(interaction_cost) as interaction_cost
+        cast(sum(revenue) as decimal(18, 4)) as revenue,
+        cast(sum(cogs) as decimal(18, 4)) as cogs,
+        cast(sum(sale_line_count) as integer) as sale_line_count,
+        cast(sum(return_line_count) as integer) as return_line_count,
+        cast(sum(order_count) as integer) as order_count,
+        cast(sum(order_handling_cost) as decimal(18, 4)) as order_handling_cost,
+        cast(sum(return_handling_cost) as decimal(18, 4)) as return_handling_cost,
+        cast(sum(interaction_count) as integer) as interaction_count,
+        cast(sum(interaction_cost) as decimal(18, 4)) as interaction_cost
     from day_amounts
     group by customer_key, activity_date
 ),
@@ -163,6 +167,7 @@ window_amounts as (
         sum(customer_days.cogs) as cogs,
         sum(customer_days.sale_line_count) as sale_line_count,
         sum(customer_days.return_line_count) as return_line_count,
+        sum(customer_days.order_count) as order_count,
         sum(customer_days.order_handling_cost) as order_handling_cost,
         sum(customer_days.return_handling_cost) as return_handling_cost,
         sum(customer_days.interaction_count) as interaction_count,
@@ -175,69 +180,19 @@ window_amounts as (
     group by to_build.state_date, customer_days.customer_key
 ),
 
--- sale lines in buckets: calendar months, with the as-of date's month split after the as-of date
-bucketed_sale_lines as (
+-- distinct products bought in the window, for the as-of date only
+as_of_products as (
     select
-        customer_key,
-        transaction_id,
-        product_id,
-        transaction_date,
-        case
-            when transaction_date <= as_of_date and as_of_date < {{ dbt.last_day('transaction_date', 'month') }}
-                then as_of_date
-            else cast({{ dbt.last_day('transaction_date', 'month') }} as date)
-        end as bucket_end
+        as_of_to_build.state_date,
+        window_lines.customer_key,
+        count(distinct window_lines.product_id) as distinct_product_count
     from window_lines
-    where not is_return
-),
-
-entity_buckets as (
-    select
-        customer_key,
-        'order' as entity_kind,
-        transaction_id as entity_id,
-        bucket_end,
-        max(transaction_date) as last_date
-    from bucketed_sale_lines
-    group by customer_key, transaction_id, bucket_end
-    union all
-    select
-        customer_key,
-        'product' as entity_kind,
-        product_id as entity_id,
-        bucket_end,
-        max(transaction_date) as last_date
-    from bucketed_sale_lines
-    group by customer_key, product_id, bucket_end
-),
-
-entity_spans as (
-    select
-        customer_key,
-        entity_kind,
-        bucket_end,
-        last_date,
-        coalesce(
-            lead(bucket_end) over (partition by customer_key, entity_kind, entity_id order by bucket_end),
-            {{ far_future }}
-        ) as next_bucket_end
-    from entity_buckets
-),
-
-window_entities as (
-    select
-        to_build.state_date,
-        entity_spans.customer_key,
-        {{ count_where("entity_spans.entity_kind = 'order'") }} as order_count,
-        {{ count_where("entity_spans.entity_kind = 'product'") }} as distinct_product_count,
-        max(entity_spans.last_date) as last_sale_date
-    from entity_spans
-    inner join to_build
+    inner join as_of_to_build
         on
-            entity_spans.bucket_end <= to_build.state_date
-            and entity_spans.next_bucket_end > to_build.state_date
-            and entity_spans.last_date > to_build.window_start_exclusive
-    group by to_build.state_date, entity_spans.customer_key
+            window_lines.transaction_date > as_of_to_build.window_start_exclusive
+            and window_lines.transaction_date <= as_of_to_build.state_date
+    where not window_lines.is_return
+    group by as_of_to_build.state_date, window_lines.customer_key
 ),
 
 -- everyone who had bought by the date, with the purchase-day row of their last purchase
@@ -251,6 +206,7 @@ purchase_spans as (
 lifecycle as (
     select
         to_build.state_date,
+        to_build.is_as_of_date,
         to_build.input_fingerprint,
         purchase_spans.customer_key,
         purchase_spans.first_purchase_date,
@@ -271,10 +227,12 @@ lifecycle as (
 combined as (
     select
         lifecycle.*,
-        coalesce(window_entities.order_count, 0) > 0 as is_in_window,
-        coalesce(window_entities.order_count, 0) as order_count,
-        coalesce(window_entities.distinct_product_count, 0) as distinct_product_count,
-        window_entities.last_sale_date,
+        coalesce(window_amounts.order_count, 0) > 0 as is_in_window,
+        coalesce(window_amounts.order_count, 0) as order_count,
+        as_of_products.distinct_product_count,
+        case
+            when coalesce(window_amounts.order_count, 0) > 0 then lifecycle.last_purchase_date
+        end as last_sale_date,
         coalesce(window_amounts.sale_line_count, 0) as sale_line_count,
         coalesce(window_amounts.return_line_count, 0) as return_line_count,
         coalesce(window_amounts.interaction_count, 0) as interaction_count,
@@ -291,10 +249,10 @@ combined as (
         on
             lifecycle.state_date = window_amounts.state_date
             and lifecycle.customer_key = window_amounts.customer_key
-    left join window_entities
+    left join as_of_products
         on
-            lifecycle.state_date = window_entities.state_date
-            and lifecycle.customer_key = window_entities.customer_key
+            lifecycle.state_date = as_of_products.state_date
+            and lifecycle.customer_key = as_of_products.customer_key
 ),
 
 costed as (
@@ -315,30 +273,62 @@ costed as (
     from combined
 ),
 
--- ranks among the customers with a sale order in the window, per state date
+-- ranks among the customers with a sale order in the window, per state date, sorted on the
+-- few columns they need (a window over the wide rows would sort every column)
+rank_inputs as (
+    select
+        state_date,
+        customer_key,
+        net_profit,
+        {#- on net profit (the default) the ABC order is the decile order: one sort for both #}
+        {{ 'net_profit' if metric == 'net_profit' else metric }} as abc_value,
+        case when {{ metric }} > 0 then {{ metric }} else 0 end as positive_value,
+        recency_days,
+        order_count,
+        revenue
+    from costed
+    where is_in_window
+),
+
+ranks as (
+    select
+        state_date,
+        customer_key,
+        ntile(10) over (partition by state_date order by net_profit desc, customer_key asc) as profit_decile,
+        row_number() over (
+            partition by state_date
+            order by {{ 'net_profit' if metric == 'net_profit' else 'abc_value' }} desc, customer_key asc
+        ) as value_rank,
+        count(*) over (partition by state_date) as population_count,
+        sum(positive_value) over (partition by state_date) as total_positive_value,
+        sum(positive_value) over (
+            partition by state_date
+            order by {{ 'net_profit' if metric == 'net_profit' else 'abc_value' }} desc, customer_key asc
+            rows between unbounded preceding and current row
+        ) as running_positive_value,
+        ntile(5) over (partition by state_date order by recency_days desc, customer_key asc) as recency_score,
+        ntile(5) over (partition by state_date order by order_count asc, customer_key asc) as frequency_score,
+        ntile(5) over (partition by state_date order by revenue asc, customer_key asc) as monetary_score
+    from rank_inputs
+),
+
 ranked as (
     select
-        *,
+        costed.*,
         {{ metric }} as abc_value,
-        ntile(10) over (partition by state_date, is_in_window order by net_profit desc, customer_key asc)
-            as profit_decile,
-        row_number() over (partition by state_date, is_in_window order by {{ metric }} desc, customer_key asc)
-            as value_rank,
-        count(*) over (partition by state_date, is_in_window) as population_count,
-        sum(case when {{ metric }} > 0 then {{ metric }} else 0 end) over (
-            partition by state_date, is_in_window
-        ) as total_positive_value,
-        sum(case when {{ metric }} > 0 then {{ metric }} else 0 end) over (
-            partition by state_date, is_in_window
-            order by {{ metric }} desc, customer_key asc rows between unbounded preceding and current row
-        ) as running_positive_value,
-        ntile(5) over (partition by state_date, is_in_window order by recency_days desc, customer_key asc)
-            as recency_score,
-        ntile(5) over (partition by state_date, is_in_window order by order_count asc, customer_key asc)
-            as frequency_score,
-        ntile(5) over (partition by state_date, is_in_window order by revenue asc, customer_key asc)
-            as monetary_score
+        ranks.profit_decile,
+        ranks.value_rank,
+        ranks.population_count,
+        ranks.total_positive_value,
+        ranks.running_positive_value,
+        ranks.recency_score,
+        ranks.frequency_score,
+        ranks.monetary_score
     from costed
+    left join ranks
+        on
+            costed.state_date = ranks.state_date
+            and costed.customer_key = ranks.customer_key
 ),
 
 classified as (
@@ -382,8 +372,10 @@ select
     case when classified.is_in_window then cast(classified.sale_line_count as bigint) end as sale_line_count,
     case when classified.is_in_window then cast(classified.return_line_count as bigint) end as return_line_count,
     case when classified.is_in_window then cast(classified.interaction_count as bigint) end as interaction_count,
-    case when classified.is_in_window then cast(classified.distinct_product_count as bigint) end
-        as distinct_product_count,
+    case
+        when classified.is_in_window and classified.is_as_of_date
+            then cast(coalesce(classified.distinct_product_count, 0) as bigint)
+    end as distinct_product_count,
     case
         when classified.is_in_window
             then cast(

@@ -6,6 +6,25 @@
 -- first delivery that carried them; a later copy with the same values is a duplicate, and an
 -- earlier delivery with other values was corrected and is superseded. Reasons and their
 -- precedence: macros/quarantine_reasons.sql.
+--
+-- Incremental: a run screens the lines of batches not screened yet, every delivery of a line
+-- key that one of them delivers again, the lines of customer records whose resolved customer
+-- changed (a merge), and the lines of products that became known (or unknown). Lines of
+-- batches no longer in raw (a full reload) are deleted after the run. The result equals a full
+-- refresh; a change of the screening vars (future_timestamp_tolerance_hours) needs
+-- `dbt build --full-refresh`.
+{{
+    config(
+        materialized='incremental',
+        unique_key='raw_row_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where batch_id not in"
+            " (select distinct batch_id from {{ ref('stg_crm__transactions') }}){% endif %}"
+        ]
+    )
+}}
 {%- set reason_cases = [] %}
 {%- set reason_flags = [] %}
 {%- for reason in quarantine_reasons() %}
@@ -28,14 +47,106 @@ products as (
     select distinct product_id from {{ ref('stg_crm__products') }}
 ),
 
+{%- if is_incremental() %}
+
+screened_before as (
+    select
+        raw_row_key,
+        batch_id,
+        source_system,
+        customer_id,
+        customer_key,
+        product_id,
+        is_known_product
+    from {{ this }}
+),
+
+seen_batches as (
+    select distinct batch_id from screened_before
+),
+
+new_lines as (
+    select transactions.*
+    from transactions
+    left join seen_batches on transactions.batch_id = seen_batches.batch_id
+    where seen_batches.batch_id is null
+),
+
+redelivered_keys as (
+    select distinct
+        transaction_id,
+        line_number
+    from new_lines
+),
+
+-- customer records whose resolved customer is not the one their lines were screened with
+rekeyed_records as (
+    select distinct
+        before.source_system,
+        before.customer_id
+    from (select distinct source_system, customer_id, customer_key from screened_before) as before
+    left join identity_map
+        on
+            before.source_system = identity_map.source_system
+            and before.customer_id = identity_map.customer_id
+    where before.customer_key is distinct from identity_map.customer_key
+),
+
+changed_products as (
+    select distinct before.product_id
+    from (select distinct product_id, is_known_product from screened_before) as before
+    left join products on before.product_id = products.product_id
+    where before.is_known_product <> (products.product_id is not null)
+),
+
+to_screen as (
+    select transactions.*
+    from transactions
+    left join seen_batches on transactions.batch_id = seen_batches.batch_id
+    left join redelivered_keys
+        on
+            transactions.transaction_id = redelivered_keys.transaction_id
+            and transactions.line_number = redelivered_keys.line_number
+    left join rekeyed_records
+        on
+            transactions.source_system = rekeyed_records.source_system
+            and transactions.customer_id = rekeyed_records.customer_id
+    left join changed_products on transactions.product_id = changed_products.product_id
+    where
+        seen_batches.batch_id is null
+        or redelivered_keys.transaction_id is not null
+        or rekeyed_records.customer_id is not null
+        or changed_products.product_id is not null
+),
+
+{%- else %}
+
+to_screen as (
+    select * from transactions
+),
+
+{%- endif %}
+
+-- the keys to judge, with every delivery of them (screened before or not)
+screened_keys as (
+    select distinct
+        transaction_id,
+        line_number
+    from to_screen
+    where transaction_id is not null and line_number is not null
+),
+
 -- most keys arrive once: only the keys delivered again are compared
 repeated_keys as (
     select
-        transaction_id,
-        line_number
+        transactions.transaction_id,
+        transactions.line_number
     from transactions
-    where transaction_id is not null and line_number is not null
-    group by transaction_id, line_number
+    inner join screened_keys
+        on
+            transactions.transaction_id = screened_keys.transaction_id
+            and transactions.line_number = screened_keys.line_number
+    group by transactions.transaction_id, transactions.line_number
     having count(*) > 1
 ),
 
@@ -90,19 +201,19 @@ judged as (
 
 joined as (
     select
-        transactions.*,
+        to_screen.*,
         identity_map.customer_key,
         products.product_id is not null as is_known_product,
         coalesce(judged.line_key_rank, 1) as line_key_rank,
         coalesce(judged.is_superseded, false) as is_superseded,
         coalesce(judged.is_duplicate_delivery, false) as is_duplicate_delivery
-    from transactions
+    from to_screen
     left join identity_map
         on
-            transactions.source_system = identity_map.source_system
-            and transactions.customer_id = identity_map.customer_id
-    left join products on transactions.product_id = products.product_id
-    left join judged on transactions.raw_row_key = judged.raw_row_key
+            to_screen.source_system = identity_map.source_system
+            and to_screen.customer_id = identity_map.customer_id
+    left join products on to_screen.product_id = products.product_id
+    left join judged on to_screen.raw_row_key = judged.raw_row_key
 )
 
 -- every staged column passes through to the fact and the quarantine

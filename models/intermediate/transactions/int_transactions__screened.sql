@@ -84,7 +84,13 @@ rekeyed_records as (
     select distinct
         before.source_system,
         before.customer_id
-    from (select distinct source_system, customer_id, customer_key from screened_before) as before
+    from (
+        select distinct
+            source_system,
+            customer_id,
+            customer_key
+        from screened_before
+    ) as before
     left join identity_map
         on
             before.source_system = identity_map.source_system
@@ -94,7 +100,12 @@ rekeyed_records as (
 
 changed_products as (
     select distinct before.product_id
-    from (select distinct product_id, is_known_product from screened_before) as before
+    from (
+        select distinct
+            product_id,
+            is_known_product
+        from screened_before
+    ) as before
     left join products on before.product_id = products.product_id
     where before.is_known_product <> (products.product_id is not null)
 ),

@@ -96,7 +96,6 @@ as_of_to_build as (
 window_lines as (
     select
         sales.customer_key,
-        sales.transaction_id,
         sales.product_id,
         sales.transaction_date,
         sales.is_return,

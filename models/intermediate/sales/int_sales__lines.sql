@@ -3,10 +3,12 @@
 -- product's current unit cost. fct_sales publishes it, and every model that aggregates lines
 -- (cost to serve, windows, months, lifecycle) reads it here, so the DAG flows one way.
 --
--- Incremental: a run rewrites only the lines that are new or late (loaded within
--- fct_sales_lookback_days of the latest loaded line, or in a batch not seen yet), newly
--- trusted, or whose customer key or unit cost changed since (a merge of customers, a new cost).
--- Lines no longer trusted are deleted after the run. The result equals a full refresh.
+-- Incremental: a run rewrites the lines the screening judged since the last run (new and late
+-- lines, every delivery of a re-delivered key, lines of merged customers and of newly known
+-- products), the lines of products whose unit cost changed, and lines loaded within
+-- fct_sales_lookback_days of the latest loaded line. Lines no longer trusted, and lines of
+-- batches no longer loaded, are deleted after the run. Nothing compares every line with every
+-- stored line (at 20M lines that join ran out of memory). The result equals a full refresh.
 {{
     config(
         materialized='incremental',
@@ -14,8 +16,9 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where raw_row_key not in (select raw_row_key from"
-            " {{ ref('int_transactions__screened') }} where reason_count = 0){% endif %}"
+            "{% if is_incremental() %}delete from {{ this }} where raw_row_key in (select raw_row_key from"
+            " {{ ref('int_transactions__screened') }} where reason_count > 0) or batch_id not in"
+            " (select distinct batch_id from {{ ref('int_transactions__screened') }}){% endif %}"
         ]
     )
 }}
@@ -66,7 +69,8 @@ lines as (
         cast(net_revenue - cogs as decimal(38, 4)) as gross_profit,
         loaded_at,
         batch_id,
-        raw_row_key
+        raw_row_key,
+        screened_at
     from costed
 )
 
@@ -74,36 +78,35 @@ lines as (
 
 ,
 
-loaded as (
-    select max(loaded_at) as max_loaded_at from {{ this }}
-),
-
-seen_batches as (
-    select distinct batch_id from {{ this }}
-),
-
-current_facts as (
+last_run as (
     select
-        sales_line_key,
-        raw_row_key,
-        customer_key,
-        unit_cost
+        max(loaded_at) as max_loaded_at,
+        max(screened_at) as last_screened_at
     from {{ this }}
+),
+
+-- products whose unit cost is not the one their lines were costed with
+recosted_products as (
+    select costed_before.product_id
+    from (
+        select distinct
+            product_id,
+            unit_cost
+        from {{ this }}
+    ) as costed_before
+    left join products on costed_before.product_id = products.product_id
+    where costed_before.unit_cost is distinct from products.unit_cost
 ),
 
 to_write as (
     select lines.*
     from lines
-    cross join loaded
-    left join seen_batches on lines.batch_id = seen_batches.batch_id
-    left join current_facts on lines.sales_line_key = current_facts.sales_line_key
+    cross join last_run
+    left join recosted_products on lines.product_id = recosted_products.product_id
     where
-        lines.loaded_at > {{ dbt.dateadd('day', '-' ~ var('fct_sales_lookback_days'), 'loaded.max_loaded_at') }}
-        or seen_batches.batch_id is null
-        or current_facts.sales_line_key is null
-        or current_facts.raw_row_key <> lines.raw_row_key
-        or current_facts.customer_key <> lines.customer_key
-        or current_facts.unit_cost <> lines.unit_cost
+        lines.screened_at > last_run.last_screened_at
+        or recosted_products.product_id is not null
+        or lines.loaded_at > {{ dbt.dateadd('day', '-' ~ var('fct_sales_lookback_days'), 'last_run.max_loaded_at') }}
 )
 
 select * from to_write

@@ -230,6 +230,8 @@ joined as (
 -- every staged column passes through to the fact and the quarantine
 select
     *,  -- noqa: AM04
+    -- when this line was (last) screened: the line economics rewrite the lines screened since their last run
+    cast('{{ run_started_at }}' as timestamp) as screened_at,
     coalesce({{ reason_cases | join(', ') }}) as reason_code,
     {{ non_null_list(reason_cases) }} as reason_codes,
     {{ reason_flags | join(' + ') }} as reason_count

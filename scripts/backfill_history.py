@@ -181,7 +181,11 @@ def record(warehouse: Path, todo: list[dt.date], rebuild: bool) -> tuple[int, in
     """Writes the month-ends in todo into the history in one transaction (after dropping the
     recorded history when rebuild). Returns (versions written, customers on the last month-end)."""
     try:
-        con = duckdb.connect(str(warehouse))
+        # the same memory limit and temporary folder as the dbt profile: large histories spill to disk
+        con = duckdb.connect(
+            str(warehouse),
+            config={"memory_limit": os.environ.get("CRM_MEMORY_LIMIT", "8GB"), "preserve_insertion_order": False},
+        )
     except duckdb.Error as exc:
         raise BackfillError(f"{warehouse}: cannot be opened for writing (is another process using it?): {exc}") from exc
     try:

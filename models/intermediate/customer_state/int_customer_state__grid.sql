@@ -140,20 +140,20 @@ day_amounts as (
     where daily_costs.activity_date > build_span.first_window_start
 ),
 
--- a customer's day fits 64-bit decimals and integers, which sum much faster than 128-bit ones
+-- money stays in 38 digits (line amounts up to the loader's limits add up past 64-bit decimals)
 customer_days as (
     select
         customer_key,
         activity_date,
-        cast(sum(revenue) as decimal(18, 4)) as revenue,
-        cast(sum(cogs) as decimal(18, 4)) as cogs,
-        cast(sum(sale_line_count) as integer) as sale_line_count,
-        cast(sum(return_line_count) as integer) as return_line_count,
-        cast(sum(order_count) as integer) as order_count,
-        cast(sum(order_handling_cost) as decimal(18, 4)) as order_handling_cost,
-        cast(sum(return_handling_cost) as decimal(18, 4)) as return_handling_cost,
-        cast(sum(interaction_count) as integer) as interaction_count,
-        cast(sum(interaction_cost) as decimal(18, 4)) as interaction_cost
+        sum(revenue) as revenue,
+        sum(cogs) as cogs,
+        cast(sum(sale_line_count) as bigint) as sale_line_count,
+        cast(sum(return_line_count) as bigint) as return_line_count,
+        cast(sum(order_count) as bigint) as order_count,
+        sum(order_handling_cost) as order_handling_cost,
+        sum(return_handling_cost) as return_handling_cost,
+        cast(sum(interaction_count) as bigint) as interaction_count,
+        sum(interaction_cost) as interaction_cost
     from day_amounts
     group by customer_key, activity_date
 ),

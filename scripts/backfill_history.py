@@ -161,15 +161,19 @@ RECORD_HISTORY = (
     set dbt_valid_to = first_change.as_of_at
     from (select customer_key, min(as_of_at) as as_of_at from new_versions group by customer_key) as first_change
     where versions.customer_key = first_change.customer_key and versions.dbt_valid_to is null""",
-    """insert into snapshots.customer_segments_snapshot
+    """insert into snapshots.customer_segments_snapshot (
+        customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
+        dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to
+    )
     select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
         md5(coalesce(cast(customer_key as varchar), '') || '|' || coalesce(cast(as_of_at as varchar), '')),
         as_of_at, as_of_at, valid_to
     from new_versions""",
-    "insert into snapshots.segment_history_periods select as_of_date, current_timestamp from todo",
+    """insert into snapshots.segment_history_periods (as_of_date, recorded_at)
+    select as_of_date, current_timestamp from todo""",
     """delete from intermediate.int_segment_history__period_revenue
     where as_of_date in (select as_of_date from todo)""",
-    """insert into intermediate.int_segment_history__period_revenue
+    """insert into intermediate.int_segment_history__period_revenue (customer_key, as_of_date, revenue)
     select grid.customer_key, grid.state_date, grid.revenue
     from intermediate.int_customer_state__grid as grid
     inner join todo on grid.state_date = todo.as_of_date

@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{written} new version(s), {customers} customers on the last one; rebuilding the history marts",
                 flush=True,
             )
-            dbt(["run", "--select", " ".join(HISTORY_MARTS)])
+            # after --rebuild the incremental migration mart starts afresh too
+            dbt(["run", "--select", " ".join(HISTORY_MARTS), *(["--full-refresh"] if args.rebuild else [])])
         print(f"backfill: done in {time.perf_counter() - started:.1f}s")
     except BackfillError as exc:
         print(f"backfill: refused: {exc}", file=sys.stderr)

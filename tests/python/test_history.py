@@ -235,13 +235,13 @@ def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
     before = history_fingerprint(warehouse)
     state_before = warehouse.query("select * from marts.customer_segments order by customer_key")
     command = ["--from", "2025-11", "--to", "2026-01"]
-    warehouse.execute("alter table intermediate.int_segment_history__period_revenue add column damaged integer")
+    warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column revenue to damaged")
     failed = backfill(warehouse, *command)
     assert failed.returncode == 2
     assert "backfill: refused: writing the history failed, nothing was recorded:" in failed.stderr
     assert history_fingerprint(warehouse) == before
 
-    warehouse.execute("alter table intermediate.int_segment_history__period_revenue drop column damaged")
+    warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column damaged to revenue")
     again = backfill(warehouse, *command)
     assert again.returncode == 0, again.stderr
     recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
@@ -251,6 +251,13 @@ def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
     ) == len(recorded)
     # the backfill reads the month-end states; the customer-state marts are left as they were
     assert warehouse.query("select * from marts.customer_segments order by customer_key") == state_before
+    # the migration mart added the new months' transitions (incremental) and equals a full rebuild
+    migration = "select * from marts.segment_migration order by all"
+    appended = warehouse.query(migration)
+    assert {str(row[1]) for row in appended} == set(recorded[1:])
+    rebuilt = warehouse.dbt("run", "--select", "segment_migration", "--full-refresh")
+    assert rebuilt.returncode == 0, plain(rebuilt)[-3000:]
+    assert warehouse.query(migration) == appended
 
 
 def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(

@@ -3,6 +3,18 @@
 -- both dates, and the share of the from-value's customers that moved there. Customers who
 -- first appear in the later period come from 'not_yet_customer'; customers outside the
 -- profitability window have ABC class 'none'.
+--
+-- Incremental: recorded history only grows forward, so a run adds the transitions into the
+-- periods recorded since the last run; the backfill's --rebuild rebuilds it in full.
+{{
+    config(
+        materialized='incremental',
+        unique_key='to_period',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 history as (
@@ -13,12 +25,33 @@ period_revenue as (
     select * from {{ ref('int_segment_history__period_revenue') }}
 ),
 
-periods as (
+all_periods as (
     select
         as_of_date as to_period,
         lag(as_of_date) over (order by as_of_date) as from_period
     from (select distinct as_of_date from history) as recorded
 ),
+
+{%- if is_incremental() %}
+
+done as (
+    select max(to_period) as last_to_period from {{ this }}
+),
+
+periods as (
+    select all_periods.*
+    from all_periods
+    cross join done
+    where done.last_to_period is null or all_periods.to_period > done.last_to_period
+),
+
+{%- else %}
+
+periods as (
+    select * from all_periods
+),
+
+{%- endif %}
 
 values_by_period as (
     select

@@ -53,20 +53,27 @@ periods as (
 
 {%- endif %}
 
+-- only the periods the transitions to write start or end on
+needed_history as (
+    select history.*
+    from history
+    where history.as_of_date >= (select min(coalesce(periods.from_period, periods.to_period)) from periods)
+),
+
 values_by_period as (
     select
         customer_key,
         as_of_date,
         'abc_class' as segment_dimension,
         coalesce(abc_class, 'none') as segment_value
-    from history
+    from needed_history
     union all
     select
         customer_key,
         as_of_date,
         'lifecycle_stage' as segment_dimension,
         lifecycle_stage as segment_value
-    from history
+    from needed_history
 ),
 
 transitions as (

@@ -4,7 +4,7 @@
 The customer state of every month-end is already in the warehouse after `dbt build` (the
 month-end state grid, intermediate.int_customer_state__grid). This command writes the
 month-ends from --from to --to into the segment history snapshot
-(snapshots.customer_segments_snapshot) in one set-based statement: a new version for a
+(snapshots.customer_segments_snapshot) set-based, in one transaction: a new version for a
 customer only where a tracked value (ABC class, decile, RFM segment, lifecycle stage) changed
 from one month-end to the next, with validity in business time, exactly as `dbt snapshot`
 would have recorded them month by month. Without --from and --to the months are every

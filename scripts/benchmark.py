@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 target = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
                 steps = {
                     "generate": [sys.executable, "scripts/generate_data.py", "--out", str(data), "--overwrite",
-                                 "--customers", str(customers), "--lines", str(lines)],
+                                 "--customers", str(customers), "--lines", str(lines),
+                                 # the generator spills to disk beyond the limit dbt gets too
+                                 *(["--memory-limit", os.environ["CRM_MEMORY_LIMIT"]]
+                                   if os.environ.get("CRM_MEMORY_LIMIT") else [])],
                     "load": [sys.executable, "scripts/load_raw.py", str(initial if "incremental" in args.steps else data),
                              "--warehouse", str(warehouse)],
                     # seeds, models and the snapshot in DAG order, without tests (the next step)

@@ -11,6 +11,10 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DBT_PROFILES_DIR := $(CURDIR)
 export CRM_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
+# BI tools open the published copy here, never the build warehouse (see `make publish`)
+export CRM_SERVING_DIR ?= $(CURDIR)/serving
+# PUBLISH_PII=1 publishes names, email, phone, address and birth date too (trusted users only)
+PUBLISH_PII ?=
 
 DEMO_DIR ?= data/demo
 DEMO_CUSTOMERS ?= 50000
@@ -28,7 +32,7 @@ HISTORY_TO ?=
 estimate = $(shell echo $$(( $(1) + $(2) * $(DEMO_LINES) / 1000000 )))
 say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
 
-.PHONY: help venv generate load build history run lint parse pytest test clean
+.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse pytest test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -42,24 +46,37 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
 generate: venv ## Generate the demo raw data set into data/demo
-	$(call say,[1/4] generating $(DEMO_CUSTOMERS) customer records and $(DEMO_LINES) transaction lines,$(call estimate,1,3))
+	$(call say,[1/6] generating $(DEMO_CUSTOMERS) customer records and $(DEMO_LINES) transaction lines,$(call estimate,1,3))
 	$(BIN)/python scripts/generate_data.py --out $(DEMO_DIR) --overwrite --customers $(DEMO_CUSTOMERS) \
 		--lines $(DEMO_LINES) --seed $(SEED)
 
 load: venv ## Load data/demo into schema raw of warehouse.duckdb
-	$(call say,[2/4] loading $(DEMO_DIR) into the raw schema,$(call estimate,1,2))
+	$(call say,[2/6] loading $(DEMO_DIR) into the raw schema,$(call estimate,1,2))
 	$(BIN)/python scripts/load_raw.py $(DEMO_DIR) --warehouse $(CRM_WAREHOUSE_PATH)
 
-build: venv ## dbt build (seeds, models, snapshots, all tests)
-	$(call say,[3/4] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
+build: dbt-build publish ## dbt build (seeds, models, snapshots, all tests), then publish the serving copy
+
+dbt-build: venv
+	$(call say,[3/6] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
 	$(BIN)/dbt build
 
-history: venv ## Record every month-end of the data (or HISTORY_FROM..HISTORY_TO) in the segment history, afresh, in one pass
-	$(call say,[4/4] recording the segment history of every month-end,$(call estimate,5,2))
+history: record-history publish ## Record every month-end (or HISTORY_FROM..HISTORY_TO) in the segment history, then publish
+
+record-history: venv
+	$(call say,[4/6] recording the segment history of every month-end,$(call estimate,5,2))
 	$(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
 		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 
-run: generate load build history ## Everything: venv, demo data, load, dbt build, segment history
+publish: venv ## Copy the marts of the last green build to serving/ (crm.duckdb and Parquet) for BI tools
+	$(call say,[5/6] publishing the serving copy to $(CRM_SERVING_DIR),$(call estimate,1,1))
+	$(BIN)/python scripts/publish.py --warehouse $(CRM_WAREHOUSE_PATH) --serving-dir $(CRM_SERVING_DIR) \
+		$(if $(PUBLISH_PII),--include-pii)
+
+report: venv ## Write serving/report.html (charts of the findings, opens offline) from the serving copy
+	$(call say,[6/6] writing the report $(CRM_SERVING_DIR)/report.html,$(call estimate,3,2))
+	$(BIN)/python scripts/report.py --serving-dir $(CRM_SERVING_DIR) --out $(CRM_SERVING_DIR)/report.html
+
+run: generate load dbt-build record-history publish report ## Everything: demo data, load, dbt build, history, publish, report
 
 lint: venv ## SQL style (sqlfluff)
 	$(BIN)/sqlfluff lint models tests analyses snapshots
@@ -73,4 +90,4 @@ pytest: venv ## Python tests, including a full dbt build on a small generated da
 test: lint parse pytest ## Everything CI checks
 
 clean: ## Remove generated data, dbt artefacts and the demo warehouse
-	rm -rf data target logs warehouse.duckdb warehouse.duckdb.wal
+	rm -rf data target logs serving warehouse.duckdb warehouse.duckdb.wal

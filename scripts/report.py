@@ -218,23 +218,22 @@ def sentences(data: dict) -> dict[str, str]:
         f"profitability window: revenue {money(kpis['revenue'])}, net profit after cost to serve "
         f"{money(kpis['net_profit'])}; {kpis['loss_making_customers']:,} of them lost money."
     )
-    curve = data["whale_curve"]
-    if curve:
-        top10 = next((r for r in curve if r["customer_percentile"] >= 10), curve[-1])
+    curve, deciles = data["whale_curve"], data["profit_deciles"]
+    if curve and deciles:
         peak = max(curve, key=lambda r: r["cumulative_net_profit_share"])
         said["whale_curve"] = (
-            f"The top {pct(top10['cumulative_customer_share'])} of customers earn "
-            f"{pct(top10['cumulative_net_profit_share'])} of net profit; the curve peaks at "
+            f"The most profitable 10% of customers earn {pct(deciles[0]['net_profit_share'])} of net profit; "
+            "the curve peaks at "
             f"{pct(peak['cumulative_net_profit_share'])} with the top {pct(peak['cumulative_customer_share'])}, and the "
             f"remaining customers give back {pct(peak['cumulative_net_profit_share'] - curve[-1]['cumulative_net_profit_share'])} "
             "of it."
         )
-    deciles = data["profit_deciles"]
     if deciles:
+        top = [r for r in deciles if r["profit_decile"] <= 2]
         bottom = [r for r in deciles if r["profit_decile"] >= 8]
         said["profit_deciles"] = (
-            f"Decile 1 (the most profitable tenth) earns {pct(deciles[0]['net_profit_share'])} of net profit; "
-            f"deciles 8-10 together earn {pct(sum(r['net_profit_share'] for r in bottom))}."
+            f"Deciles 1 and 2 (the most profitable fifth) earn {pct(sum(r['net_profit_share'] for r in top))} of net "
+            f"profit; deciles 8-10 together earn {pct(sum(r['net_profit_share'] for r in bottom))}."
         )
     abc = {r["abc_class"]: r for r in data["abc_economics"]}
     if "A" in abc and "C" in abc:
@@ -445,7 +444,7 @@ window.addEventListener("error", function (event) {{
   if (box) {{ box.style.display = "block"; box.textContent = "A chart failed to render: " + window.reportErrors.join("; "); }}
 }});
 </script>
-<script>{plotly_js}</script>
+<script id="chart-library">{plotly_js}</script>
 </head>
 <body>
 <div id="report-errors"></div>

@@ -1,0 +1,354 @@
+"""The serving copy BI tools open (scripts/publish.py) and the report drawn from it (scripts/report.py).
+
+One warehouse for the whole file: built from the small data set without its latest lines (a
+later daily batch) and with the segment history recorded except its last three month-ends
+(a later backfill), then published. The tests that read come first; then readers poll the
+serving copy while it is rebuilt, appended to and backfilled; then builds that are killed or
+fail must publish nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, DataSet, Warehouse, load
+
+PYTHON = sys.executable
+EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+PHONE = r"^\+?[0-9 ().-]{10,}$"
+SCREENSHOT = REPO / "test-output" / "report.png"
+
+
+def run(*command: str, warehouse: Warehouse, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DBT_PROFILES_DIR": str(REPO),
+                "DO_NOT_TRACK": "1", **env}
+    return subprocess.run([PYTHON, *command], env=full_env, cwd=REPO, capture_output=True, text=True, check=False)
+
+
+def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
+    return run("scripts/publish.py", "--warehouse", str(warehouse.path), "--serving-dir", str(warehouse.work / "serving"),
+               "--target-path", str(warehouse.work / "target"), *extra, warehouse=warehouse)
+
+
+def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
+    # the backfill's own dbt run writes its manifest to the same target folder as the builds
+    return run("scripts/backfill_history.py", "--warehouse", str(warehouse.path), *extra, warehouse=warehouse,
+               DBT_TARGET_PATH=str(warehouse.work / "target"))
+
+
+def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.work / "serving" / "crm.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def publication_id(warehouse: Warehouse) -> str:
+    return serving_query(warehouse, "select publication_id from meta.publication")[0][0]
+
+
+def month_ends_recorded(warehouse: Warehouse) -> list:
+    return [row[0] for row in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dict:
+    work = tmp_path_factory.mktemp("served")
+    initial, batch = work / "initial", work / "batch"
+    for folder in (initial, batch):
+        folder.mkdir()
+    for source in small_data.path.iterdir():
+        if source.is_file() and source.name != "transactions.parquet":
+            shutil.copy(source, initial / source.name)
+    con = duckdb.connect()
+    lines = f"read_parquet('{small_data.path / 'transactions.parquet'}')"
+    cutoff = con.execute(f"select quantile_disc(transaction_at, 0.98) from {lines}").fetchone()[0]
+    con.execute(f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
+                f"to '{initial / 'transactions.parquet'}'", [cutoff])
+    con.execute(f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff])
+    con.close()
+
+    warehouse = Warehouse(work / "warehouse.duckdb", work)
+    load(initial, warehouse.path)
+    build = warehouse.dbt("build")
+    assert build.returncode == 0, build.stdout[-3000:]
+    last = warehouse.scalar("select max(state_date) from intermediate.int_customer_state__dates where is_month_end")
+    first_held_back = (last.replace(day=1) - dt.timedelta(days=62)).replace(day=1)  # the last three month-ends
+    recorded = backfill(warehouse, "--rebuild", "--to", f"{first_held_back - dt.timedelta(days=1):%Y-%m}")
+    assert recorded.returncode == 0, recorded.stderr
+    published = publish(warehouse)
+    assert published.returncode == 0, published.stderr
+    return {"warehouse": warehouse, "batch": batch, "backfill_from": first_held_back}
+
+
+def test_serving_copy_has_every_mart_with_its_docs_and_row_counts(served: dict) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    build_marts = {row[0] for row in warehouse.query(
+        "select table_name from information_schema.tables where table_schema = 'marts'")}
+    published = dict(serving_query(warehouse, "select table_name, row_count from meta.publication_tables"))
+    assert set(published) == build_marts
+    for name, rows in published.items():
+        assert warehouse.scalar(f'select count(*) from marts."{name}"') == rows, name
+    # descriptions from the dbt docs are table and column comments BI tools can read
+    manifest = json.loads((warehouse.work / "target" / "manifest.json").read_text())
+    models = {node["name"]: node for node in manifest["nodes"].values()
+              if node["resource_type"] == "model" and node["schema"] == "marts"}
+    comments = {(row[0], row[1]): row[2] for row in serving_query(
+        warehouse, "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'")}
+    table_comments = dict(serving_query(
+        warehouse, "select table_name, comment from duckdb_tables() where schema_name = 'marts'"))
+    assert set(models) == build_marts
+    for name, node in models.items():
+        assert table_comments[name] == node["description"].strip(), name
+        for column in node["columns"].values():
+            if (name, column["name"]) in comments:
+                assert comments[(name, column["name"])] == column["description"].strip(), (name, column["name"])
+    as_of = serving_query(warehouse, "select as_of_date from meta.publication")[0][0]
+    assert as_of == warehouse.scalar("select max(as_of_date) from marts.customer_profitability")
+    parquet = warehouse.work / "serving" / "parquet" / "current"
+    con = duckdb.connect()
+    for name, rows in published.items():
+        assert con.execute(f"select count(*) from '{parquet / (name + '.parquet')}'").fetchone()[0] == rows
+        key_values = dict(con.execute(
+            f"select decode(key), decode(value) from parquet_kv_metadata('{parquet / (name + '.parquet')}')").fetchall())
+        assert key_values["publication_id"] == publication_id(warehouse)
+    con.close()
+
+
+def pii_findings(warehouse: Warehouse, serving: Path) -> list[str]:
+    """Text values shaped like an email or a phone, and dates equal to a customer's birth date."""
+    con = duckdb.connect(str(serving), read_only=True)
+    con.execute(f"attach '{warehouse.path}' as build (read_only)")
+    found = []
+    try:
+        columns = con.execute(
+            """select table_name, column_name, data_type from information_schema.columns
+            where table_catalog = 'crm' and table_schema = 'marts'"""
+        ).fetchall()
+        for table, column, data_type in columns:
+            if data_type == "VARCHAR":
+                hits = con.execute(
+                    f"""select count(*) filter (where regexp_full_match("{column}", '{EMAIL}')),
+                        count(*) filter (where regexp_full_match("{column}", '{PHONE}')
+                                         and length(regexp_replace("{column}", '[^0-9]', '', 'g')) >= 10)
+                    from crm.marts."{table}" """
+                ).fetchone()
+                if any(hits):
+                    found.append(f"{table}.{column}: {hits[0]} emails, {hits[1]} phones")
+            elif data_type == "DATE" and any(c == "customer_key" for t, c, _ in columns if t == table):
+                same = con.execute(
+                    f"""select count(*) from crm.marts."{table}" as t
+                    inner join build.marts.dim_customer as d on t.customer_key = d.customer_key
+                    where t."{column}" = d.birth_date"""
+                ).fetchone()[0]
+                if same:
+                    found.append(f"{table}.{column}: {same} birth dates")
+    finally:
+        con.close()
+    return found
+
+
+def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: Path) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    serving = warehouse.work / "serving" / "crm.duckdb"
+    assert pii_findings(warehouse, serving) == []
+    withheld = serving_query(warehouse, "select withheld_columns from meta.publication_tables where table_name = 'dim_customer'")
+    assert sorted(withheld[0][0]) == ["address_line", "birth_date", "email", "first_name", "last_name", "phone",
+                                      "postal_code"]
+    # what analysis needs instead is there, and agrees with the build's identifiers
+    mismatched = serving_query(
+        warehouse,
+        f"""attach '{warehouse.path}' as build (read_only);
+        select count(*) from marts.dim_customer as s inner join build.marts.dim_customer as b using (customer_key)
+        where s.email_domain is distinct from nullif(split_part(b.email, '@', 2), '')
+            or s.birth_year is distinct from year(b.birth_date)
+            or s.postal_area is distinct from upper(left(replace(b.postal_code, ' ', ''), 3))""",
+    )
+    assert mismatched == [(0,)]
+    # the same check finds them when a trusted user asks for personal data
+    trusted = run("scripts/publish.py", "--warehouse", str(warehouse.path), "--serving-dir", str(tmp_path),
+                  "--target-path", str(warehouse.work / "target"), "--include-pii", warehouse=warehouse)
+    assert trusted.returncode == 0, trusted.stderr
+    findings = pii_findings(warehouse, tmp_path / "crm.duckdb")
+    assert any(f.startswith("dim_customer.email:") for f in findings), findings
+    assert any(f.startswith("dim_customer.phone:") for f in findings), findings
+    assert any(f.startswith("dim_customer.birth_date:") for f in findings), findings
+
+
+def chromium() -> str:
+    for name in ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("no Chromium on PATH: install it with `apt-get install chromium-headless-shell` (make test does this)")
+
+
+def browse(page: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Open a page in headless Chromium; returns the run and every network URL it requested (its
+    NetLog), with name resolution switched off so nothing could load from the network anyway."""
+    net_log = page.with_name(page.name + f".{len(extra)}.netlog.json")
+    run = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--no-first-run", "--enable-logging=stderr", "--v=0", "--window-size=1200,6400",
+         f"--log-net-log={net_log}", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000",
+         *extra, page.as_uri()],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    return run, re.findall(r'"url":"([^"]+)"', net_log.read_text() if net_log.exists() else "")
+
+
+def test_browser_checks_can_fail(tmp_path: Path) -> None:
+    """The report test's checks catch what they look for: a script error on the console, and a
+    page that reaches for the network."""
+    page = tmp_path / "broken.html"
+    page.write_text('<html><body><img src="https://example.com/logo.png">'
+                    "<script>notDefinedAnywhere();</script></body></html>")
+    run, urls = browse(page, "--dump-dom")
+    assert "notDefinedAnywhere" in "".join(line for line in run.stderr.splitlines() if "CONSOLE" in line)
+    assert "https://example.com/logo.png" in urls
+
+
+def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    out = warehouse.work / "report.html"
+    written = run("scripts/report.py", "--serving-dir", str(warehouse.work / "serving"), "--out", str(out),
+                  warehouse=warehouse)
+    assert written.returncode == 0, written.stderr
+    page = out.read_text()
+    # the page itself references nothing on the web; the embedded chart library (plotly.js) holds
+    # URL strings for features the report does not use (maps, its logo), and the NetLog below
+    # shows the browser requests none of them
+    own_markup = re.sub(r'<script id="chart-library">.*?</script>', "", page, flags=re.S)
+    assert "http" not in own_markup.lower()
+
+    dom, urls = browse(out, "--dump-dom")
+    assert urls == []
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    assert '<div id="report-errors"></div>' in dom.stdout
+    charts = re.findall(r'<div id="chart-([a-z_]+)"', dom.stdout)
+    assert len(charts) == 10
+    for chart in charts:
+        body = dom.stdout.split(f'<div id="chart-{chart}"', 1)[1][:200000]
+        assert re.search(r'<svg class="main-svg"', body), f"{chart} has no rendered SVG"
+        assert re.search(r'<g class="(?:trace|hm|bars|heatmaplayer|scatterlayer)', body), f"{chart} has no traces"
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    shot, _ = browse(out, f"--screenshot={SCREENSHOT}")
+    assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 50_000, shot.stderr[-2000:]
+
+    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+                      .group(1).replace("<\\/", "</"))
+    assert data["whale_curve"][-1]["cumulative_net_profit_share"] == pytest.approx(1)
+    assert sum(r["net_profit_share"] for r in data["profit_deciles"]) == pytest.approx(1)
+    month0 = [r["retention_rate"] for r in data["cohort_retention"] if r["months_since_acquisition"] == 0]
+    assert month0 and all(rate == 1 for rate in month0)
+    migration = data["segment_migration"]
+    earlier = serving_query(warehouse, f"select count(*) from marts.customer_segment_history "
+                                       f"where as_of_date = '{migration['from_period']}'")[0][0]
+    assert earlier > 0 and sum(r["customer_count"] for r in migration["rows"]) == earlier
+    served_deciles = serving_query(warehouse, "select profit_decile, customer_count, net_profit_share "
+                                              "from marts.profitability_deciles order by 1")
+    assert [(r["profit_decile"], r["customer_count"], r["net_profit_share"]) for r in data["profit_deciles"]] == \
+        served_deciles
+
+    # the whale-curve sentence, checked against the top tenth of customers computed here: the
+    # first ceil(n / 10) customers by net profit (ties by key), as ntile(10) makes decile 1
+    top_share = warehouse.scalar(
+        """with ranked as (
+            select net_profit, row_number() over (order by net_profit desc, customer_key) as position,
+                count(*) over () as customers
+            from marts.customer_profitability
+        )
+        select sum(net_profit) filter (where position <= ceil(customers / 10)) / sum(net_profit) from ranked"""
+    )
+    assert f"10% of customers earn {float(top_share) * 100:.0f}% of net profit" in data["sentences"]["whale_curve"]
+    print(f"report screenshot: {SCREENSHOT}")
+    for sentence in data["sentences"].values():
+        print(f"  {sentence}")
+
+
+def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    serving = warehouse.work / "serving" / "crm.duckdb"
+    log, stop = tmp_path / "reads.jsonl", tmp_path / "stop"
+    reader = subprocess.Popen([PYTHON, str(Path(__file__).with_name("serving_reader.py")), "--serving", str(serving),
+                               "--log", str(log), "--stop", str(stop), "--interval", "0.1"])
+    bi_connection = duckdb.connect(str(serving), read_only=True)  # a dashboard left open all along
+    first = bi_connection.execute("select publication_id from meta.publication").fetchone()[0]
+    ids = [first]
+    try:
+        steps = [
+            # first, while the history's latest recorded month-end is still the one before them
+            ("3-month backfill", lambda: backfill(warehouse, "--from", f"{served['backfill_from']:%Y-%m}")),
+            ("full build", lambda: warehouse.dbt("build")),
+            ("append a daily batch", lambda: run("scripts/load_raw.py", str(served["batch"]), "--append", "--warehouse",
+                                                 str(warehouse.path), warehouse=warehouse)),
+            ("build after the batch", lambda: warehouse.dbt("build")),
+        ]
+        for name, step in steps:
+            result = step()
+            assert result.returncode == 0, f"{name}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+            if name != "append a daily batch":
+                published = publish(warehouse)
+                assert published.returncode == 0, f"{name}: {published.stderr}"
+                # (from its output: DuckDB hands this process the copy bi_connection holds open)
+                ids.append(published.stdout.split()[1])
+        # the dashboard's connection still reads the publication it opened, whole
+        assert bi_connection.execute("select publication_id from meta.publication").fetchone()[0] == first
+        assert bi_connection.execute("select count(*) from marts.fct_sales").fetchone()[0] > 0
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+        bi_connection.close()
+    reads = [json.loads(line) for line in log.read_text().splitlines()]
+    errors = [r for r in reads if "error" in r or r["problems"]]
+    assert errors == [], errors[:5]
+    seen = {r["publication_id"] for r in reads}
+    assert len(reads) >= 50 and len(seen) >= 3, (len(reads), seen)
+    assert seen <= set(ids)
+    recorded = month_ends_recorded(warehouse)
+    assert [day for day in recorded if day >= served["backfill_from"]][:3] == [
+        dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30)]
+
+
+def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    before = publication_id(warehouse)
+    env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1"}
+    build = subprocess.Popen(
+        [str(Path(PYTHON).parent / "dbt"), "build", "--full-refresh", "--project-dir", str(REPO), "--target-path",
+         str(warehouse.work / "target-killed"), "--log-path", str(warehouse.work / "logs")],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    for line in build.stdout:  # kill it once it has rebuilt part of the marts
+        if "fct_sales" in line and "OK created" in line:
+            break
+    build.send_signal(signal.SIGKILL)
+    build.wait(timeout=60)
+    refused = publish(warehouse)
+    assert refused.returncode == 2 and "did not finish" in refused.stderr, refused.stderr
+    assert publication_id(warehouse) == before
+
+    rebuilt = warehouse.dbt("build")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]
+    # a failing data test: a customer type the contract does not know
+    warehouse.execute("update marts.dim_customer set customer_type = 'B2X' where customer_key = "
+                      "(select min(customer_key) from marts.dim_customer)")
+    tested = warehouse.dbt("test", "--select", "dim_customer")
+    assert tested.returncode == 1
+    refused = publish(warehouse)
+    assert refused.returncode == 2 and "failed or skipped" in refused.stderr, refused.stderr
+    assert publication_id(warehouse) == before

@@ -32,7 +32,7 @@ HISTORY_TO ?=
 estimate = $(shell echo $$(( $(1) + $(2) * $(DEMO_LINES) / 1000000 )))
 say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
 
-.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse pytest test clean
+.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse browser pytest test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -84,7 +84,19 @@ lint: venv ## SQL style (sqlfluff)
 parse: venv ## dbt parse (project, YAML and Jinja are valid)
 	$(BIN)/dbt parse --target-path $(CURDIR)/target/parse --quiet
 
-pytest: venv ## Python tests, including a full dbt build on a small generated data set
+# The report test opens the report in a real headless Chromium; install Debian's when none is there.
+CHROMIUM := $(firstword $(foreach b,chromium-headless-shell chromium chromium-browser google-chrome,$(shell command -v $(b))))
+browser: ## Make sure a headless Chromium is installed (for the report test)
+	@if [ -n "$(CHROMIUM)" ]; then echo "make: browser for the report test: $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null; then \
+		echo "make: installing chromium-headless-shell with apt-get (the report test opens the report in it)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -qq chromium-headless-shell >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium-headless-shell >/dev/null; } || \
+		{ echo "make: could not install chromium-headless-shell; install Chromium and run make test again"; exit 1; }; \
+	else echo "make: the report test needs Chromium; install it (e.g. chromium-headless-shell) and run make test again"; exit 1; fi
+
+pytest: venv browser ## Python tests, including a full dbt build on a small generated data set
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint parse pytest ## Everything CI checks

@@ -53,6 +53,7 @@ def test_readme_has_the_commands_a_user_needs() -> None:
     assert commands[:2] == ["make run", "make test"]
     assert any("backfill_history.py" in c for c in commands)
     assert any("--selector customer_state" in c for c in commands)
+    assert any("serving/crm.duckdb" in c for c in commands) and "make report" in commands
     assert not re.search(r"\.\./shared|SPEC section|STYLE rule", (REPO / "README.md").read_text())
 
 
@@ -71,6 +72,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
         assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         if command == "make run":
             assert (repo / "warehouse.duckdb").exists()
+            assert (repo / "serving" / "crm.duckdb").exists() and (repo / "serving" / "report.html").exists()
         if "backfill_history.py --from 2026-09 --to 2026-10" in command:
             assert "already recorded" in result.stdout, "make run recorded these months already"
 

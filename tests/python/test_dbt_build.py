@@ -30,8 +30,12 @@ def test_schemas_are_exactly_the_documented_ones(built_warehouse: Built) -> None
             "select distinct table_schema from information_schema.tables where table_catalog = current_database()"
         )
     }
-    assert schemas <= {"raw", "staging", "intermediate", "marts", "snapshots"}
-    assert {"raw", "staging"} <= schemas
+    assert schemas <= {"raw", "staging", "intermediate", "marts", "snapshots", "meta"}
+    assert {"raw", "staging", "meta"} <= schemas
+    # the build ledger publish reads: this build, finished green
+    assert warehouse.query("select command, status, failed_node_count from meta.dbt_invocations") == [
+        ("build", "success", 0)
+    ]
 
 
 @pytest.mark.parametrize("table", ["customers", "products", "transactions", "interactions"])

@@ -46,6 +46,18 @@
         {%- do problems.append("active_days (" ~ days[1] ~ ") must be below churn_days (" ~ days[2] ~ ")") -%}
     {%- endif -%}
 
+    {%- for name in ['clv_time_unit_days', 'clv_horizon_months', 'clv_holdout_days', 'clv_min_customers',
+                     'clv_min_repeat_customers'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and value == value | int and value >= 1) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number >= 1") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set rate = var('clv_monthly_discount_rate') -%}
+    {%- if not (rate is number and 0 <= rate < 1) -%}
+        {%- do problems.append("clv_monthly_discount_rate is '" ~ rate ~ "'; it must be a number in [0, 1), e.g. 0.01 for 1% a month") -%}
+    {%- endif -%}
+
     {%- for name in ['as_of_date', 'history_start_date'] -%}
         {%- set value = var(name) -%}
         {%- if value is not none and not is_iso_date(value) -%}

@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                     if step in ("build", "incremental"):
                         grid = model_seconds(scratch / "target", "int_customer_state__grid")
                         print(f"{lines:>12,} lines    of which the month-end state grid {grid or 0:.1f} s", flush=True)
+                        clv = sum(model_seconds(scratch / "target", name) or 0
+                                  for name in ("int_clv__parameters", "int_clv__scores"))
+                        print(f"{lines:>12,} lines    of which the CLV fit and scoring {clv:.1f} s", flush=True)
                 for line in ratios(measured):
                     print(f"{lines:>12,} lines  {line}", flush=True)
     finally:

@@ -51,3 +51,12 @@
         select 1 from {{ segment_history_periods_relation() }} where as_of_date = cast({{ as_of_sql }} as date)
     )
 {%- endmacro %}
+
+{#- True when the relation exists in the warehouse now (not in dbt's relation cache). -#}
+{% macro table_exists(relation) -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables where table_schema = '" ~ relation.schema
+        ~ "' and table_name = '" ~ relation.identifier ~ "'"
+    ) -%}
+    {{ return(found.rows[0][0] > 0) }}
+{%- endmacro %}

@@ -5,8 +5,8 @@ Reads the serving copy (never the build warehouse) and writes one HTML file that
 the chart library is embedded in the page, nothing is fetched at view time. For a business
 reader: KPI summary, whale curve, profit deciles, ABC classes with their economics (cost to
 serve per class), RFM grid, lifecycle stage mix, cohort retention, churn trend, segment
-migration between two month-ends, the data-quality scorecard and the identity-resolution
-summary. Each chart carries one sentence that reads it, computed from the data. Every charted
+migration between two month-ends, predicted value against today's ABC class and the value
+model's calibration, the data-quality scorecard and the identity-resolution summary. Each chart carries one sentence that reads it, computed from the data. Every charted
 number is also embedded as JSON (<script id="report-data">) so it can be checked against the
 marts.
 
@@ -159,6 +159,31 @@ def collect(con: duckdb.DuckDBPyConnection, migration_from: dt.date | None, migr
         """select table_name, rule_name, rule_description, checked_unit, rows_checked, rows_failing, failing_share
         from marts.data_quality_scorecard order by failing_share desc, table_name, rule_name""",
     )
+    data["clv_value_shift"] = rows(
+        con,
+        """select current_abc_class, predicted_abc_class, count(*) as customer_count, sum(predicted_clv) as predicted_clv
+        from marts.customer_lifetime_value where predicted_clv is not null group by all order by all""",
+    )
+    data["clv_highlights"] = rows(
+        con,
+        """with median_a as (
+            select median(predicted_clv) as median_a_predicted_clv
+            from marts.customer_lifetime_value where current_abc_class = 'A'
+        )
+        select
+            count(*) filter (where current_abc_class = 'C') as c_customers,
+            count(*) filter (where current_abc_class = 'C' and predicted_clv > median_a_predicted_clv)
+                as c_customers_above_median_a,
+            any_value(median_a_predicted_clv) as median_a_predicted_clv,
+            sum(predicted_clv) as total_predicted_clv
+        from marts.customer_lifetime_value cross join median_a""",
+    )[0]
+    data["clv_calibration"] = rows(
+        con,
+        """select calibration_frequency, calibration_frequency_label, customer_count, actual_holdout_purchases,
+            predicted_holdout_purchases, actual_purchases_per_customer, predicted_purchases_per_customer
+        from marts.clv_calibration order by calibration_frequency""",
+    )
     data["identity_resolution"] = rows(
         con,
         """select match_rule, count(*) as record_count, count(distinct customer_key) as customer_count
@@ -293,6 +318,24 @@ def sentences(data: dict) -> dict[str, str]:
             f"The segment history has {moves['periods_recorded']} recorded month-end(s); migration needs two "
             "(run `make history`)."
         )
+    highlights = data["clv_highlights"]
+    if data["clv_value_shift"] and highlights["median_a_predicted_clv"] is not None:
+        said["clv_value_shift"] = (
+            f"{highlights['c_customers_above_median_a']:,} of today's {highlights['c_customers']:,} C customers are "
+            f"predicted to be worth more over the next year than today's median A customer "
+            f"({money(highlights['median_a_predicted_clv'])}); all customers together are predicted to bring "
+            f"{money(highlights['total_predicted_clv'])}."
+        )
+    else:
+        said["clv_value_shift"] = "Too little data to fit the CLV models (see clv_model_parameters)."
+    calibration = data["clv_calibration"]
+    if calibration:
+        predicted = sum(r["predicted_holdout_purchases"] or 0 for r in calibration)
+        actual = sum(r["actual_holdout_purchases"] for r in calibration)
+        said["clv_calibration"] = (
+            f"Fitted on the data up to the holdout, the model predicted {predicted:,.0f} purchases in the holdout; "
+            f"customers made {actual:,} ({pct(predicted / actual - 1 if actual else None, 1)} off)."
+        )
     rules = data["data_quality"]
     if rules:
         failing = [r for r in rules if r["rows_failing"]]
@@ -392,6 +435,22 @@ def figures(data: dict) -> dict[str, go.Figure]:
         x=to_classes, y=from_classes, z=[[cells.get((f, t), 0) for t in to_classes] for f in from_classes],
         texttemplate="%{z}", colorscale="Purples", colorbar={"title": "customers"},
     )).update_yaxes(autorange="reversed"), f"ABC class on {moves['to_period']}", f"ABC class on {moves['from_period']}")
+    shift = data["clv_value_shift"]
+    current = [c for c in ABC_ORDER if any(r["current_abc_class"] == c for r in shift)]
+    predicted = [c for c in ABC_ORDER if any(r["predicted_abc_class"] == c for r in shift)]
+    counts = {(r["current_abc_class"], r["predicted_abc_class"]): r["customer_count"] for r in shift}
+    figs["clv_value_shift"] = layout(go.Figure(go.Heatmap(
+        x=predicted, y=current, z=[[counts.get((c, p), 0) for p in predicted] for c in current],
+        texttemplate="%{z}", colorscale="Greens", colorbar={"title": "customers"},
+    )).update_yaxes(autorange="reversed"), "ABC class the predicted CLV would give", "ABC class today")
+    calibration = data["clv_calibration"]
+    labels = [r["calibration_frequency_label"] for r in calibration]
+    figs["clv_calibration"] = layout(go.Figure([
+        go.Bar(x=labels, y=[r["actual_purchases_per_customer"] for r in calibration], name="actual",
+               marker_color="#2166ac"),
+        go.Bar(x=labels, y=[r["predicted_purchases_per_customer"] for r in calibration], name="predicted",
+               marker_color="#f4a582"),
+    ]).update_layout(barmode="group"), "repeat purchases before the holdout", "holdout purchases per customer")
     rules = [r for r in data["data_quality"]]
     figs["data_quality"] = layout(go.Figure(go.Bar(
         y=[f"{r['table_name']}: {r['rule_name']}" for r in rules], x=[r["failing_share"] for r in rules],
@@ -418,6 +477,8 @@ SECTIONS = (
     ("cohort_retention", "Cohort retention"),
     ("churn_trend", "Churn trend"),
     ("segment_migration", "Segment migration between two month-ends"),
+    ("clv_value_shift", "Predicted value: today's class and tomorrow's"),
+    ("clv_calibration", "How well the value model predicts: calibration against a holdout"),
     ("data_quality", "Data-quality scorecard"),
     ("identity_resolution", "Identity resolution"),
 )

@@ -169,3 +169,14 @@ def test_plain_dbt_run_on_a_new_warehouse_builds_every_model(loaded_warehouse: W
     assert again.returncode == 0, again.stdout[-4000:]
     customers = loaded_warehouse.scalar("select count(*) from marts.customer_lifecycle")
     assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == customers
+
+
+def test_first_build_records_its_as_of_date_in_the_history_mart(built_warehouse: Built) -> None:
+    """On a new warehouse the snapshot creates the history tables during the build; the history
+    mart, built after it, must see them (it once read dbt's stale relation cache and came out empty)."""
+    warehouse, _ = built_warehouse
+    as_of = warehouse.scalar("select max(as_of_date) from marts.customer_profitability")
+    assert warehouse.query("select distinct as_of_date from marts.customer_segment_history") == [(as_of,)]
+    assert warehouse.scalar("select count(*) from marts.customer_segment_history") == warehouse.scalar(
+        "select count(*) from snapshots.customer_segments_snapshot where dbt_valid_to is null"
+    ) > 0

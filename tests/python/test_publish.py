@@ -240,7 +240,7 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
     assert console == [], console
     assert '<div id="report-errors"></div>' in dom.stdout
     charts = re.findall(r'<div id="chart-([a-z_]+)"', dom.stdout)
-    assert len(charts) == 10
+    assert len(charts) == 12
     for chart in charts:
         body = dom.stdout.split(f'<div id="chart-{chart}"', 1)[1][:200000]
         assert re.search(r'<svg class="main-svg"', body), f"{chart} has no rendered SVG"
@@ -259,6 +259,12 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
     earlier = serving_query(warehouse, f"select count(*) from marts.customer_segment_history "
                                        f"where as_of_date = '{migration['from_period']}'")[0][0]
     assert earlier > 0 and sum(r["customer_count"] for r in migration["rows"]) == earlier
+    calibration = serving_query(warehouse, "select sum(customer_count), sum(actual_holdout_purchases) "
+                                           "from marts.clv_calibration")[0]
+    assert (sum(r["customer_count"] for r in data["clv_calibration"]),
+            sum(r["actual_holdout_purchases"] for r in data["clv_calibration"])) == calibration
+    scored = serving_query(warehouse, "select count(*) from marts.customer_lifetime_value where predicted_clv is not null")
+    assert sum(r["customer_count"] for r in data["clv_value_shift"]) == scored[0][0] > 0
     served_deciles = serving_query(warehouse, "select profit_decile, customer_count, net_profit_share "
                                               "from marts.profitability_deciles order by 1")
     assert [(r["profit_decile"], r["customer_count"], r["net_profit_share"]) for r in data["profit_deciles"]] == \

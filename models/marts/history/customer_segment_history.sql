@@ -6,7 +6,9 @@
 -- yet: the mart is empty instead of failing.
 {%- set snapshot = ref('customer_segments_snapshot') %}
 {%- set periods_table = source('segment_history', 'segment_history_periods') %}
-{%- set recorded = execute and load_relation(snapshot) is not none and load_relation(periods_table) is not none %}
+{#- asked of the database when the model runs: the snapshot may have created both tables earlier
+    in this same invocation, after dbt filled its relation cache (a cache lookup says they are missing) #}
+{%- set recorded = execute and table_exists(snapshot) and table_exists(periods_table) %}
 
 with
 

@@ -63,7 +63,8 @@ def rows(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None
 
 
 def pct(share: float | None, digits: int = 0) -> str:
-    return "n/a" if share is None else f"{share * 100:.{digits}f}%"
+    # + 0.0 turns a rounded -0 into 0
+    return "n/a" if share is None else f"{round(share * 100, digits) + 0.0:.{digits}f}%"
 
 
 def money(value: float | None) -> str:

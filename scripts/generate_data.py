@@ -185,6 +185,11 @@ def cumulative_case(salt: str, key: str, options: tuple[tuple[str, float], ...])
     return f"case {' '.join(parts)} else '{options[-1][0]}' end"
 
 
+# From this many lines the working tables live in a temporary DuckDB file: at 200M lines an
+# in-memory build under an 8 GB memory limit spilled over 70 GB of uncompressed temporary data.
+ON_DISK_FROM_LINES = 50_000_000
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, type=Path, help="output folder; must not exist or be empty (see --overwrite)")
@@ -206,6 +211,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 8GB")
+    parser.add_argument(
+        "--work-on-disk",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="build the tables in a temporary DuckDB file (compressed) instead of in memory; auto: from "
+        f"{ON_DISK_FROM_LINES:,} lines (an in-memory build spills uncompressed and needs far more temporary disk)",
+    )
     args = parser.parse_args(argv)
 
     if args.customers < 10:
@@ -241,19 +253,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class Generator:
-    """Builds the data set table by table in one in-memory DuckDB connection."""
+    """Builds the data set table by table in one DuckDB connection (in memory, or in a temporary
+    file for large sizes: see ON_DISK_FROM_LINES)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.rates: dict[str, float] = args.rates
-        self.con = duckdb.connect()
+        # Sizes beyond memory spill to disk instead of failing.
+        self.spill_dir = Path(tempfile.mkdtemp(prefix="crm-generate-"))
+        on_disk = args.work_on_disk == "yes" or (args.work_on_disk == "auto" and args.lines >= ON_DISK_FROM_LINES)
+        self.con = duckdb.connect(str(self.spill_dir / "work.duckdb") if on_disk else ":memory:")
         if args.threads:
             self.con.execute(f"set threads = {int(args.threads)}")
         if args.memory_limit:
             self.con.execute("set memory_limit = ?", [args.memory_limit])
         self.con.execute("set preserve_insertion_order = true")
-        # Sizes beyond memory spill to disk instead of failing.
-        self.spill_dir = Path(tempfile.mkdtemp(prefix="crm-generate-"))
         self.con.execute("set temp_directory = ?", [str(self.spill_dir)])
         # u(salt, key): a uniform draw in [0, 1) that depends only on seed, salt and integer key.
         # The salt is mixed into the key before one hash: hash(seed, salt, k) combines the

@@ -46,7 +46,8 @@ MARTS_SCHEMA = "marts"
 # history also has an as_of_date column: the date each version was recorded.)
 AS_OF_MARTS = (
     "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
-    "whale_curve", "segment_economics", "churn_summary", "cohort_retention",
+    "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
+    "clv_model_parameters", "clv_calibration",
 )
 PARQUET_PUBLICATIONS_KEPT = 2  # the current one and the one before it (readers may still be on it)
 

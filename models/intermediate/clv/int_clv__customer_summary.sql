@@ -2,7 +2,8 @@
 -- purchases up to the as-of date; its parameters score customer_lifetime_value) and
 -- `calibration` (purchases up to the as-of date minus clv_holdout_days; its predictions are
 -- compared with what the customers then bought in the holdout, in clv_calibration).
--- A purchase is a purchase day (several orders on one day count once). Times are in units
+-- A purchase is a purchase day (several orders on one day count once), read with its sale
+-- revenue from int_customer_purchase_days, the one home of purchase days. Times are in units
 -- of clv_time_unit_days days (default 7: weeks, the unit of the published CDNOW results):
 --   frequency x = repeat purchase days (purchase days after the first),
 --   recency t_x = first purchase day to last purchase day, age T = first purchase day to the
@@ -12,8 +13,8 @@
 
 with
 
-sales as (
-    select * from {{ ref('int_sales__lines') }}
+days as (
+    select * from {{ ref('int_customer_purchase_days') }}
 ),
 
 as_of as (
@@ -37,11 +38,9 @@ periods as (
 purchase_days as (
     select
         customer_key,
-        transaction_date as purchase_date,
-        sum(net_revenue) as revenue
-    from sales
-    where not is_return
-    group by customer_key, transaction_date
+        purchase_date,
+        sale_revenue as revenue
+    from days
 ),
 
 in_period as (

@@ -15,7 +15,8 @@ sale_lines as (
     select
         customer_key,
         transaction_id,
-        transaction_date
+        transaction_date,
+        net_revenue
     from sales
     where not is_return
 ),
@@ -40,16 +41,19 @@ orders_per_day as (
 ),
 
 days as (
-    select distinct
+    select
         customer_key,
-        transaction_date as purchase_date
+        transaction_date as purchase_date,
+        sum(net_revenue) as sale_revenue
     from sale_lines
+    group by customer_key, transaction_date
 ),
 
 sequenced as (
     select
         days.customer_key,
         days.purchase_date,
+        days.sale_revenue,
         coalesce(orders_per_day.new_order_count, 0) as new_order_count,
         lag(days.purchase_date) over customer_days as previous_purchase_date,
         lead(days.purchase_date) over customer_days as next_purchase_date,
@@ -79,7 +83,8 @@ select
     cast(gap_days as integer) as gap_days,
     cast(purchase_day_number as bigint) as purchase_day_count,
     cast(sum(new_order_count) over customer_days as bigint) as purchase_count,
-    cast(max(gap_days) over customer_days as integer) as longest_gap_days
+    cast(max(gap_days) over customer_days as integer) as longest_gap_days,
+    sale_revenue
 from gapped
 window customer_days as (
     partition by customer_key order by purchase_date rows between unbounded preceding and current row

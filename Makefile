@@ -68,15 +68,17 @@ record-history: venv
 		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 
 publish: venv ## Copy the marts of the last green build to serving/ (crm.duckdb and Parquet) for BI tools
-	$(call say,[5/6] publishing the serving copy to $(CRM_SERVING_DIR),$(call estimate,1,1))
+	$(call say,[5/6] publishing the serving copy to $(CRM_SERVING_DIR),$(call estimate,1,5))
 	$(BIN)/python scripts/publish.py --warehouse $(CRM_WAREHOUSE_PATH) --serving-dir $(CRM_SERVING_DIR) \
 		$(if $(PUBLISH_PII),--include-pii)
 
 report: venv ## Write serving/report.html (charts of the findings, opens offline) from the serving copy
-	$(call say,[6/6] writing the report $(CRM_SERVING_DIR)/report.html,$(call estimate,3,2))
+	$(call say,[6/6] writing the report $(CRM_SERVING_DIR)/report.html,$(call estimate,2,0))
 	$(BIN)/python scripts/report.py --serving-dir $(CRM_SERVING_DIR) --out $(CRM_SERVING_DIR)/report.html
 
 run: generate load dbt-build record-history publish report ## Everything: demo data, load, dbt build, history, publish, report
+	@echo "make: done. Open the report $(CRM_SERVING_DIR)/report.html in a browser; BI tools open"
+	@echo "      $(CRM_SERVING_DIR)/crm.duckdb read-only (or the Parquet files in $(CRM_SERVING_DIR)/parquet/current/)"
 
 lint: venv ## SQL style (sqlfluff)
 	$(BIN)/sqlfluff lint models tests analyses snapshots

@@ -47,7 +47,7 @@ MARTS_SCHEMA = "marts"
 AS_OF_MARTS = (
     "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
     "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
-    "clv_model_parameters", "clv_calibration",
+    "clv_model_parameters", "clv_calibration", "service_level_economics",
 )
 PARQUET_PUBLICATIONS_KEPT = 2  # the current one and the one before it (readers may still be on it)
 

@@ -279,7 +279,7 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
     assert [t for (t,) in state_marts] == [
         "churn_summary", "clv_calibration", "clv_model_parameters", "cohort_retention", "customer_lifecycle",
         "customer_lifetime_value", "customer_profitability", "customer_segments", "profitability_deciles",
-        "segment_economics", "whale_curve",
+        "segment_economics", "service_level_economics", "whale_curve",
     ]
     for (table,) in state_marts:
         assert [str(d) for (d,) in warehouse.query(f"select distinct as_of_date from marts.{table}")] == ["2025-06-30"], table
@@ -291,4 +291,4 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
     assert partial.returncode == 0, plain(partial)[-3000:]
     caught = warehouse.dbt("test", "--select", "assert_customer_state_marts_share_one_as_of_date")
     assert caught.returncode != 0
-    assert "FAIL 10 assert_customer_state_marts_share_one_as_of_date" in plain(caught)
+    assert "FAIL 11 assert_customer_state_marts_share_one_as_of_date" in plain(caught)

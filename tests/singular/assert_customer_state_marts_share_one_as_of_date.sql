@@ -5,7 +5,7 @@
 {%- set state_marts = [
     'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
     'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
-    'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration',
+    'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration', 'service_level_economics',
 ] %}
 
 with

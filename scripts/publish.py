@@ -42,13 +42,10 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 SERVING_FILE = "crm.duckdb"
 MARTS_SCHEMA = "marts"
-# Marts computed as of one date: a publication holds them at a single as-of date. (The segment
-# history also has an as_of_date column: the date each version was recorded.)
-AS_OF_MARTS = (
-    "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
-    "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
-    "clv_model_parameters", "clv_calibration", "service_level_economics",
-)
+# Marts computed as of one date carry the dbt tag customer_state: a publication holds them at a
+# single as-of date. (The segment history also has an as_of_date column, the date each version
+# was recorded; it is tagged segment_history.)
+AS_OF_TAG = "customer_state"
 PARQUET_PUBLICATIONS_KEPT = 2  # the current one and the one before it (readers may still be on it)
 
 
@@ -72,23 +69,27 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def pii_columns(manifest_path: Path) -> dict[str, set[str]]:
-    """Mart name -> its columns documented as personal data (meta contains_pii: true)."""
+def read_marts(manifest_path: Path) -> tuple[dict[str, set[str]], set[str]]:
+    """From dbt's manifest: mart name -> its columns documented as personal data (meta
+    contains_pii: true), and the marts computed as of one date (tag customer_state)."""
     if not manifest_path.exists():
         raise PublishError(
             f"no dbt manifest at {manifest_path}: it says which columns hold personal data. Run `dbt build` "
             "(or pass --target-path, the folder dbt wrote target/manifest.json to)"
         )
     manifest = json.loads(manifest_path.read_text())
-    found: dict[str, set[str]] = {}
+    pii: dict[str, set[str]] = {}
+    as_of_marts: set[str] = set()
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node["schema"] != MARTS_SCHEMA:
             continue
+        if AS_OF_TAG in node.get("tags", []):
+            as_of_marts.add(node["name"])
         for column in node["columns"].values():
             meta = {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
             if meta.get("contains_pii"):
-                found.setdefault(node["name"], set()).add(column["name"])
-    return found
+                pii.setdefault(node["name"], set()).add(column["name"])
+    return pii, as_of_marts
 
 
 def check_ledger(build: duckdb.DuckDBPyConnection) -> tuple[str, dt.datetime]:
@@ -125,7 +126,8 @@ def publish(
     started = time.perf_counter()
     if not warehouse.exists():
         raise PublishError(f"{warehouse}: no such warehouse; run `make run` (or load and `dbt build`) first")
-    withheld = {} if include_pii else pii_columns(manifest_path)
+    pii, as_of_marts = read_marts(manifest_path)
+    withheld = {} if include_pii else pii
     serving_dir.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.timezone.utc)
     publication_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -171,7 +173,7 @@ def publish(
         )
         con.execute(f"create schema {MARTS_SCHEMA}")
         con.execute("create schema meta")
-        table_rows = []
+        table_rows, dated = [], set()
         for name, _ in marts:
             columns = [
                 row[0]
@@ -182,6 +184,8 @@ def publish(
                 ).fetchall()
             ]
             kept = [column for column in columns if column not in withheld.get(name, set())]
+            if "as_of_date" in kept:
+                dated.add(name)
             target = f"{MARTS_SCHEMA}.{quote(name)}"
             con.execute(
                 f"create table {target} as select {', '.join(map(quote, kept))} from build.{MARTS_SCHEMA}.{quote(name)}"
@@ -195,11 +199,10 @@ def publish(
             table_rows.append((publication_id, name, row_count, len(kept), sorted(set(columns) - set(kept))))
 
         as_of_dates = {}
-        for name in AS_OF_MARTS:
-            if any(name == mart for mart, _ in marts):
-                as_of_dates[name] = [
-                    row[0] for row in con.execute(f"select distinct as_of_date from {MARTS_SCHEMA}.{name}").fetchall()
-                ]
+        for name in sorted(as_of_marts & dated):  # the as-of marts (tag customer_state) with the column
+            as_of_dates[name] = [
+                row[0] for row in con.execute(f"select distinct as_of_date from {MARTS_SCHEMA}.{name}").fetchall()
+            ]
         distinct = {day for days in as_of_dates.values() for day in days}
         if len(distinct) > 1:
             detail = ", ".join(f"{name}: {', '.join(map(str, sorted(days)))}" for name, days in as_of_dates.items())

@@ -358,3 +358,12 @@ def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
     refused = publish(warehouse)
     assert refused.returncode == 2 and "failed or skipped" in refused.stderr, refused.stderr
     assert publication_id(warehouse) == before
+
+    # a green partial rebuild as of another date: the marts disagree on their as-of date
+    partial = warehouse.dbt("run", "--select", "int_customer_state__as_of customer_lifecycle",
+                            vars={"as_of_date": "2026-03-31"})
+    assert partial.returncode == 0, partial.stdout[-2000:]
+    refused = publish(warehouse)
+    assert refused.returncode == 2 and "not at one as-of date" in refused.stderr, refused.stderr
+    assert "customer_lifecycle: 2026-03-31" in refused.stderr
+    assert publication_id(warehouse) == before

@@ -58,6 +58,23 @@
         {%- do problems.append("clv_monthly_discount_rate is '" ~ rate ~ "'; it must be a number in [0, 1), e.g. 0.01 for 1% a month") -%}
     {%- endif -%}
 
+    {%- for name in ['campaign_contact_cooldown_days', 'campaign_measurement_days'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and value == value | int and value >= 0) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number of days >= 0") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in ['campaign_win_back_max_p_alive', 'campaign_retention_max_p_alive'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and 0 <= value <= 1) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a probability in [0, 1]") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if var('campaign_confidence_level') not in z_scores() -%}
+        {%- do problems.append("campaign_confidence_level is '" ~ var('campaign_confidence_level')
+            ~ "'; use one of " ~ z_scores().keys() | sort | join(', ')) -%}
+    {%- endif -%}
+
     {%- for name in ['as_of_date', 'history_start_date'] -%}
         {%- set value = var(name) -%}
         {%- if value is not none and not is_iso_date(value) -%}

@@ -19,7 +19,8 @@ import duckdb
 AS_OF_MARTS = (
     "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
     "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
-    "clv_model_parameters", "clv_calibration", "service_level_economics",
+    "clv_model_parameters", "clv_calibration", "service_level_economics", "campaign_candidates",
+    "campaign_assignments", "campaign_summary",
 )
 
 

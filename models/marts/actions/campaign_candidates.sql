@@ -1,0 +1,235 @@
+-- Who is eligible for which campaign action as of the as-of date, by which rule, and what
+-- contacting them is expected to earn. One row per customer and eligible action (seed
+-- campaign_actions); a customer can be eligible for several actions of one campaign, and
+-- campaign_assignments keeps the best of them.
+--
+-- Expected value = P(alive) x expected purchases if alive x expected gross margin per purchase
+-- x the action's assumed lift - its contact cost. With the CLV model fitted, P(alive), the
+-- purchases and the spend per purchase are the model's; without it (too little data) the rules
+-- still work: P(alive) is the lifecycle stage's prior (seed lifecycle_alive_priors), purchases
+-- are the window's order run rate and spend is the window's revenue per order.
+--
+-- Suppressed customers stay here with the reason (the first that applies): loss_making (they
+-- cost more than they bring), quarantined_lines (a line of theirs in the window is not
+-- trusted), no_valid_contact (neither a valid email nor a valid phone), contacted_recently (a
+-- service interaction within campaign_contact_cooldown_days).
+{%- set window_months = var('profitability_window_months') | int %}
+{%- set horizon_months = var('clv_horizon_months') | int %}
+
+with
+
+as_of as (
+    select * from {{ ref('int_customer_state__as_of') }}
+),
+
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
+segments as (
+    select * from {{ ref('customer_segments') }}
+),
+
+profitability as (
+    select * from {{ ref('customer_profitability') }}
+),
+
+clv as (
+    select * from {{ ref('customer_lifetime_value') }}
+),
+
+customers as (
+    select * from {{ ref('dim_customer') }}
+),
+
+quarantined as (
+    select * from {{ ref('quarantine_transactions') }}
+),
+
+daily_costs as (
+    select * from {{ ref('int_customer_days__cost_to_serve') }}
+),
+
+actions as (
+    select * from {{ ref('campaign_actions') }}
+),
+
+alive_priors as (
+    select * from {{ ref('lifecycle_alive_priors') }}
+),
+
+-- the whole window's gross margin and revenue per order: the fallback for a customer with no
+-- sale of their own in the window
+population as (
+    select
+        sum(gross_profit) / nullif(sum(revenue), 0) as gross_margin_rate,
+        sum(revenue) / nullif(sum(order_count), 0) as revenue_per_order
+    from profitability
+),
+
+quarantined_customers as (
+    select distinct quarantined.customer_key
+    from quarantined
+    cross join as_of
+    where
+        quarantined.customer_key is not null
+        and cast(quarantined.transaction_at as date) > as_of.window_start_exclusive
+        and cast(quarantined.transaction_at as date) <= as_of.as_of_date
+),
+
+last_interactions as (
+    select
+        daily_costs.customer_key,
+        max(daily_costs.activity_date) as last_interaction_date
+    from daily_costs
+    cross join as_of
+    where daily_costs.interaction_count > 0 and daily_costs.activity_date <= as_of.as_of_date
+    group by daily_costs.customer_key
+),
+
+profiles as (
+    select
+        lifecycle.customer_key,
+        as_of.as_of_date,
+        lifecycle.lifecycle_stage,
+        lifecycle.purchase_count,
+        coalesce(segments.abc_class, 'none') as abc_class,
+        coalesce(segments.is_strategic, false) as is_strategic,
+        coalesce(segments.is_loss_making, false) as is_loss_making,
+        clv.predicted_abc_class,
+        clv.probability_alive is not null as is_model_based,
+        coalesce(clv.probability_alive, alive_priors.alive_prior) as probability_alive,
+        case
+            when clv.probability_alive > 0 then clv.expected_purchases / clv.probability_alive
+            when clv.probability_alive = 0 then 0
+            else coalesce(profitability.order_count, 0) * {{ horizon_months }} / {{ window_months }}
+        end as expected_purchases_if_alive,
+        coalesce(
+            clv.expected_spend,
+            profitability.revenue / nullif(profitability.order_count, 0),
+            population.revenue_per_order
+        )
+        * coalesce(
+            case when profitability.revenue > 0 then profitability.gross_profit / profitability.revenue end,
+            population.gross_margin_rate
+        ) as expected_margin_per_purchase,
+        quarantined_customers.customer_key is not null as has_quarantined_lines,
+        coalesce(customers.has_valid_email or customers.has_valid_phone, false) as has_valid_contact,
+        last_interactions.last_interaction_date,
+        last_interactions.last_interaction_date
+        > as_of.as_of_date - {{ var('campaign_contact_cooldown_days') | int }} as was_contacted_recently
+    from lifecycle
+    cross join as_of
+    cross join population
+    left join segments on lifecycle.customer_key = segments.customer_key
+    left join profitability on lifecycle.customer_key = profitability.customer_key
+    left join clv on lifecycle.customer_key = clv.customer_key
+    left join customers on lifecycle.customer_key = customers.customer_key
+    left join alive_priors on lifecycle.lifecycle_stage = alive_priors.lifecycle_stage
+    left join quarantined_customers on lifecycle.customer_key = quarantined_customers.customer_key
+    left join last_interactions on lifecycle.customer_key = last_interactions.customer_key
+),
+
+-- one row per customer and action they qualify for, with the rule that made them eligible
+eligible as (
+    select
+        customer_key,
+        'win_back' as action,
+        case
+            when lifecycle_stage = 'at_risk' then 'A or B customer in lifecycle stage at_risk'
+            else 'A or B customer with P(alive) below campaign_win_back_max_p_alive'
+        end as eligibility_rule
+    from profiles
+    where
+        abc_class in ('A', 'B')
+        and (
+            lifecycle_stage = 'at_risk'
+            or (is_model_based and probability_alive < {{ var('campaign_win_back_max_p_alive') }})
+        )
+    union all
+    select
+        customer_key,
+        'strategic_retention' as action,
+        case
+            when is_model_based
+                then 'strategic customer, still active, with P(alive) below campaign_retention_max_p_alive'
+            else 'strategic customer in lifecycle stage at_risk (no CLV model)'
+        end as eligibility_rule
+    from profiles
+    where
+        is_strategic
+        and (
+            (
+                is_model_based
+                and lifecycle_stage in ('new', 'active', 'reactivated')
+                and probability_alive < {{ var('campaign_retention_max_p_alive') }}
+            )
+            or (not is_model_based and lifecycle_stage = 'at_risk')
+        )
+    union all
+    select
+        customer_key,
+        'second_purchase' as action,
+        'new customer with one purchase' as eligibility_rule
+    from profiles
+    where lifecycle_stage = 'new' and purchase_count = 1
+    union all
+    select
+        customer_key,
+        'upgrade_to_a' as action,
+        'B customer whose predicted value would make them A' as eligibility_rule
+    from profiles
+    where abc_class = 'B' and predicted_abc_class = 'A'
+),
+
+valued as (
+    select
+        actions.campaign_id,
+        eligible.action,
+        eligible.customer_key,
+        profiles.as_of_date,
+        eligible.eligibility_rule,
+        profiles.abc_class,
+        profiles.lifecycle_stage,
+        profiles.is_strategic,
+        case when profiles.is_model_based then 'clv_model' else 'lifecycle_rules' end as value_basis,
+        profiles.probability_alive,
+        profiles.expected_purchases_if_alive,
+        profiles.expected_margin_per_purchase,
+        actions.assumed_lift,
+        actions.contact_cost,
+        profiles.probability_alive
+        * profiles.expected_purchases_if_alive
+        * profiles.expected_margin_per_purchase
+        * actions.assumed_lift
+        - actions.contact_cost as expected_value,
+        case
+            when profiles.is_loss_making then 'loss_making'
+            when profiles.has_quarantined_lines then 'quarantined_lines'
+            when not profiles.has_valid_contact then 'no_valid_contact'
+            when profiles.was_contacted_recently then 'contacted_recently'
+        end as suppression_reason
+    from eligible
+    inner join profiles on eligible.customer_key = profiles.customer_key
+    inner join actions on eligible.action = actions.action
+)
+
+select
+    campaign_id,
+    action,
+    customer_key,
+    as_of_date,
+    eligibility_rule,
+    abc_class,
+    lifecycle_stage,
+    is_strategic,
+    value_basis,
+    cast(probability_alive as double) as probability_alive,
+    cast(expected_purchases_if_alive as double) as expected_purchases_if_alive,
+    cast(expected_margin_per_purchase as decimal(38, 2)) as expected_margin_per_purchase,
+    cast(assumed_lift as double) as assumed_lift,
+    cast(contact_cost as decimal(18, 2)) as contact_cost,
+    cast(expected_value as decimal(38, 2)) as expected_value,
+    suppression_reason is not null as is_suppressed,
+    suppression_reason
+from valued

@@ -47,7 +47,7 @@
     {%- endif -%}
 
     {%- for name in ['clv_time_unit_days', 'clv_horizon_months', 'clv_holdout_days', 'clv_min_customers',
-                     'clv_min_repeat_customers'] -%}
+                     'clv_min_repeat_customers', 'loyalty_tier_hold_months'] -%}
         {%- set value = var(name) -%}
         {%- if not (value is number and value == value | int and value >= 1) -%}
             {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number >= 1") -%}

@@ -5,7 +5,8 @@ The customer state of every month-end is already in the warehouse after `dbt bui
 month-end state grid, intermediate.int_customer_state__grid). This command writes the
 month-ends from --from to --to into the segment history snapshot
 (snapshots.customer_segments_snapshot) set-based, in one transaction: a new version for a
-customer only where a tracked value (ABC class, decile, RFM segment, lifecycle stage) changed
+customer only where a tracked value (ABC class, decile, RFM segment, lifecycle stage, loyalty
+tier) changed
 from one month-end to the next, with validity in business time, exactly as `dbt snapshot`
 would have recorded them month by month. Without --from and --to the months are every
 month-end the state grid holds (from history_start_date, or the data's first month, to the
@@ -84,7 +85,7 @@ def read_state(warehouse: Path) -> tuple[tuple[dt.date, dt.date], set[dt.date], 
     except duckdb.Error as exc:
         raise BackfillError(f"{warehouse}: cannot be opened (is another process writing to it?): {exc}") from exc
     try:
-        if not table_exists(con, "intermediate", "int_customer_state__grid"):
+        if not all(table_exists(con, "intermediate", t) for t in ("int_customer_state__grid", "int_loyalty__tiers")):
             raise BackfillError(
                 f"{warehouse}: the month-end customer state is not built yet; run `dbt build` (or `make build`) first"
             )
@@ -116,9 +117,11 @@ CREATE_HISTORY = (
     # the columns dbt snapshot creates from int_segment_history__state, so it carries on recording
     """create table if not exists snapshots.customer_segments_snapshot (
         customer_key varchar, as_of_date date, as_of_at timestamp, abc_class varchar, profit_decile integer,
-        rfm_segment varchar, lifecycle_stage varchar, dbt_scd_id varchar, dbt_updated_at timestamp,
-        dbt_valid_from timestamp, dbt_valid_to timestamp
+        rfm_segment varchar, lifecycle_stage varchar, loyalty_tier varchar, dbt_scd_id varchar,
+        dbt_updated_at timestamp, dbt_valid_from timestamp, dbt_valid_to timestamp
     )""",
+    # a history recorded before loyalty tiers were tracked gains the column (null in its versions)
+    "alter table snapshots.customer_segments_snapshot add column if not exists loyalty_tier varchar",
     "create table if not exists snapshots.segment_history_periods (as_of_date date primary key, recorded_at timestamp)",
     """create table if not exists intermediate.int_segment_history__period_revenue (
         customer_key varchar, as_of_date date, revenue decimal(38, 2)
@@ -131,13 +134,15 @@ CREATE_HISTORY = (
 RECORD_HISTORY = (
     """create temporary table month_states as
     select grid.customer_key, grid.state_date as as_of_date, cast(grid.state_date as timestamp) as as_of_at,
-        grid.abc_class, grid.profit_decile, grid.rfm_segment, grid.lifecycle_stage
+        grid.abc_class, grid.profit_decile, grid.rfm_segment, grid.lifecycle_stage, tiers.loyalty_tier
     from intermediate.int_customer_state__grid as grid
-    inner join todo on grid.state_date = todo.as_of_date""",
+    inner join todo on grid.state_date = todo.as_of_date
+    left join intermediate.int_loyalty__tiers as tiers
+        on grid.customer_key = tiers.customer_key and grid.state_date = tiers.state_date""",
     """create temporary table new_versions as
     with sequenced as (
         select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
-            false as is_new
+            loyalty_tier, false as is_new
         from snapshots.customer_segments_snapshot
         where dbt_valid_to is null
         union all
@@ -149,11 +154,12 @@ RECORD_HISTORY = (
             or lag(abc_class) over w is distinct from abc_class
             or lag(profit_decile) over w is distinct from profit_decile
             or lag(rfm_segment) over w is distinct from rfm_segment
-            or lag(lifecycle_stage) over w is distinct from lifecycle_stage as is_change
+            or lag(lifecycle_stage) over w is distinct from lifecycle_stage
+            or lag(loyalty_tier) over w is distinct from loyalty_tier as is_change
         from sequenced
         window w as (partition by customer_key order by as_of_date)
     )
-    select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
+    select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage, loyalty_tier,
         lead(as_of_at) over (partition by customer_key order by as_of_date) as valid_to
     from compared
     where is_new and is_change""",
@@ -162,10 +168,10 @@ RECORD_HISTORY = (
     from (select customer_key, min(as_of_at) as as_of_at from new_versions group by customer_key) as first_change
     where versions.customer_key = first_change.customer_key and versions.dbt_valid_to is null""",
     """insert into snapshots.customer_segments_snapshot (
-        customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
+        customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage, loyalty_tier,
         dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to
     )
-    select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage,
+    select customer_key, as_of_date, as_of_at, abc_class, profit_decile, rfm_segment, lifecycle_stage, loyalty_tier,
         md5(coalesce(cast(customer_key as varchar), '') || '|' || coalesce(cast(as_of_at as varchar), '')),
         as_of_at, as_of_at, valid_to
     from new_versions""",

@@ -20,7 +20,7 @@ AS_OF_MARTS = (
     "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
     "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
     "clv_model_parameters", "clv_calibration", "service_level_economics", "campaign_candidates",
-    "campaign_assignments", "campaign_summary",
+    "campaign_assignments", "campaign_summary", "customer_loyalty_tiers",
 )
 
 

@@ -67,15 +67,17 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
         month_vars = {"as_of_date": as_of, "history_start_date": "2099-01-01"}
         built = replayed.dbt("run", "--selector", "customer_state", vars=month_vars)
         assert built.returncode == 0, built.stdout[-3000:]
-        assert replayed.scalar("select count(distinct state_date) from intermediate.int_customer_state__grid") == 1
+        # the as-of date and, for the loyalty tier's hold, the two month-ends before it
+        assert replayed.scalar("select count(distinct state_date) from intermediate.int_customer_state__grid") == 3
         snapshot = replayed.dbt("snapshot", vars=month_vars)
         assert snapshot.returncode == 0, snapshot.stdout[-3000:]
         revenues[as_of] = dict(replayed.query("select customer_key, revenue from marts.customer_profitability"))
         states[as_of] = {
-            key: (abc or "none", stage)
-            for key, abc, stage in replayed.query(
-                "select l.customer_key, s.abc_class, l.lifecycle_stage from marts.customer_lifecycle as l "
-                "left join marts.customer_segments as s using (customer_key)"
+            key: (abc or "none", stage, tier)
+            for key, abc, stage, tier in replayed.query(
+                "select l.customer_key, s.abc_class, l.lifecycle_stage, t.loyalty_tier from marts.customer_lifecycle as l "
+                "left join marts.customer_segments as s using (customer_key) "
+                "left join marts.customer_loyalty_tiers as t using (customer_key)"
             )
         }
     states["revenue"] = revenues
@@ -119,11 +121,12 @@ def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
         """
         select count(*) from (
             select *, lag(abc_class) over w as a, lag(profit_decile) over w as d, lag(rfm_segment) over w as r,
-                   lag(lifecycle_stage) over w as l, row_number() over w as n
+                   lag(lifecycle_stage) over w as l, lag(loyalty_tier) over w as t, row_number() over w as n
             from snapshots.customer_segments_snapshot
             window w as (partition by customer_key order by dbt_valid_from)
         ) where n > 1 and a is not distinct from abc_class and d is not distinct from profit_decile
             and r is not distinct from rfm_segment and l is not distinct from lifecycle_stage
+            and t is not distinct from loyalty_tier
         """
     ) == 0
 
@@ -132,9 +135,10 @@ def test_history_mart_equals_each_months_state(history: tuple[Warehouse, dict]) 
     warehouse, states = history
     for as_of in MONTHS:
         recorded = {
-            key: (abc or "none", stage)
-            for key, abc, stage in warehouse.query(
-                "select customer_key, abc_class, lifecycle_stage from marts.customer_segment_history where as_of_date = ?",
+            key: (abc or "none", stage, tier)
+            for key, abc, stage, tier in warehouse.query(
+                "select customer_key, abc_class, lifecycle_stage, loyalty_tier from marts.customer_segment_history "
+                "where as_of_date = ?",
                 [as_of],
             )
         }
@@ -147,9 +151,9 @@ def test_migration_matrix_equals_independent_transitions(history: tuple[Warehous
     moved_revenue: Counter = Counter()
     revenue = states["revenue"]
     for earlier, later in zip(MONTHS, MONTHS[1:]):
-        for key, (abc, stage) in states[later].items():
+        for key, (abc, stage, tier) in states[later].items():
             before = states[earlier].get(key)
-            for dimension, position, value in (("abc_class", 0, abc), ("lifecycle_stage", 1, stage)):
+            for dimension, position, value in (("abc_class", 0, abc), ("lifecycle_stage", 1, stage), ("loyalty_tier", 2, tier)):
                 cell = (later, dimension, before[position] if before else "not_yet_customer", value)
                 expected[cell] += 1
                 moved_revenue[cell] += revenue[later].get(key, 0)
@@ -162,7 +166,8 @@ def test_migration_matrix_equals_independent_transitions(history: tuple[Warehous
     assert {(str(p), d, f, t): money for p, d, f, t, _, money in rows} == {
         cell: pytest.approx(money, abs=Decimal("0.01")) for cell, money in moved_revenue.items()
     }
-    assert any(f != t and f != "not_yet_customer" for (_, dim, f, t) in actual if dim == "abc_class"), "some customers should move"
+    for moving in ("abc_class", "loyalty_tier"):
+        assert any(f != t and f != "not_yet_customer" for (_, dim, f, t) in actual if dim == moving), moving
 
 
 def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[Warehouse, dict]) -> None:
@@ -278,8 +283,8 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
     )
     assert [t for (t,) in state_marts] == [
         "campaign_assignments", "campaign_candidates", "campaign_summary", "churn_summary", "clv_calibration",
-        "clv_model_parameters", "cohort_retention", "customer_lifecycle",
-        "customer_lifetime_value", "customer_profitability", "customer_segments", "profitability_deciles",
+        "clv_model_parameters", "cohort_retention", "customer_lifecycle", "customer_lifetime_value",
+        "customer_loyalty_tiers", "customer_profitability", "customer_segments", "profitability_deciles",
         "segment_economics", "service_level_economics", "whale_curve",
     ]
     for (table,) in state_marts:
@@ -292,4 +297,4 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
     assert partial.returncode == 0, plain(partial)[-3000:]
     caught = warehouse.dbt("test", "--select", "assert_customer_state_marts_share_one_as_of_date")
     assert caught.returncode != 0
-    assert "FAIL 14 assert_customer_state_marts_share_one_as_of_date" in plain(caught)
+    assert "FAIL 15 assert_customer_state_marts_share_one_as_of_date" in plain(caught)

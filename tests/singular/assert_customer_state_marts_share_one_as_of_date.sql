@@ -6,7 +6,7 @@
     'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
     'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
     'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration', 'service_level_economics',
-    'campaign_candidates', 'campaign_assignments', 'campaign_summary',
+    'campaign_candidates', 'campaign_assignments', 'campaign_summary', 'customer_loyalty_tiers',
 ] %}
 
 with

@@ -1,8 +1,9 @@
 -- The dates the customer state is computed for: every month-end from history_start_date (or the
 -- first month-end of the trusted data) to the last day of the data, plus the as-of date of this
--- build. Each date carries its profitability window and a fingerprint of everything its state
--- depends on (the settings, and the trusted lines and daily costs up to that date), so the
--- incremental state grid re-states only the dates whose inputs changed.
+-- build and the month-ends of the loyalty_tier_hold_months months up to it. Each date carries
+-- its profitability window and a fingerprint of everything its state depends on (the settings,
+-- and the trusted lines and daily costs up to that date), so the incremental state grid
+-- re-states only the dates whose inputs changed.
 {%- set history_start = var('history_start_date') %}
 
 with
@@ -60,12 +61,23 @@ months as (
     where month_offsets.month_offset <= {{ dbt.datediff('span.first_data_month', 'span.last_data_date', 'month') }}
 ),
 
+-- from the history's first month, and always the month-ends of the loyalty tier's hold period
+-- before the as-of date (a tier held on the as-of date depends on them)
 month_ends as (
     select cast({{ dbt.last_day('months.date_month', 'month') }} as date) as state_date
     from months
     cross join span
+    cross join as_of
     where
-        months.date_month >= span.first_history_month
+        (
+            months.date_month >= span.first_history_month
+            or (
+                months.date_month >= cast({{ dbt.dateadd(
+                    'month', 1 - (var('loyalty_tier_hold_months') | int), dbt.date_trunc('month', 'as_of.as_of_date')
+                ) }} as date)
+                and {{ dbt.last_day('months.date_month', 'month') }} <= as_of.as_of_date
+            )
+        )
         and {{ dbt.last_day('months.date_month', 'month') }} <= span.last_data_date
 ),
 

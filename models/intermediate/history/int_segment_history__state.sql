@@ -1,5 +1,6 @@
 -- The tracked segment values of every customer who had bought by the as-of date: the state the
--- segment history snapshot records (ABC class, decile and RFM segment are null for customers
+-- segment history snapshot records (ABC class, decile, RFM segment, lifecycle stage and loyalty
+-- tier; ABC class, decile and RFM segment are null for customers
 -- with no sale in the profitability window). The as-of slice of the customer-state grid.
 with
 
@@ -9,6 +10,10 @@ as_of as (
 
 state as (
     select * from {{ ref('int_customer_state__grid') }}
+),
+
+tiers as (
+    select * from {{ ref('int_loyalty__tiers') }}
 )
 
 select
@@ -18,6 +23,8 @@ select
     state.abc_class,
     state.profit_decile,
     state.rfm_segment,
-    state.lifecycle_stage
+    state.lifecycle_stage,
+    tiers.loyalty_tier
 from state
 inner join as_of on state.state_date = as_of.as_of_date
+left join tiers on state.customer_key = tiers.customer_key and state.state_date = tiers.state_date

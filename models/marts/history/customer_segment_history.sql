@@ -22,6 +22,7 @@ versions as (
         cast(null as integer) as profit_decile,
         cast(null as varchar) as rfm_segment,
         cast(null as varchar) as lifecycle_stage,
+        cast(null as varchar) as loyalty_tier,
         cast(null as timestamp) as dbt_valid_from,
         cast(null as timestamp) as dbt_valid_to
     where false
@@ -44,6 +45,7 @@ select
     versions.profit_decile,
     versions.rfm_segment,
     versions.lifecycle_stage,
+    versions.loyalty_tier,
     cast(versions.dbt_valid_from as date) as valid_from_date,
     cast(versions.dbt_valid_to as date) as valid_to_date
 from periods

@@ -1,5 +1,5 @@
 -- How customers moved between segments from one recorded as-of date to the next, for ABC
--- class and lifecycle stage: customers per (from value, to value), their window revenue on
+-- class, lifecycle stage and loyalty tier: customers per (from value, to value), their window revenue on
 -- both dates, and the share of the from-value's customers that moved there. Customers who
 -- first appear in the later period come from 'not_yet_customer'; customers outside the
 -- profitability window have ABC class 'none'.
@@ -74,6 +74,14 @@ values_by_period as (
         'lifecycle_stage' as segment_dimension,
         lifecycle_stage as segment_value
     from needed_history
+    union all
+    select
+        customer_key,
+        as_of_date,
+        'loyalty_tier' as segment_dimension,
+        loyalty_tier as segment_value
+    from needed_history
+    where loyalty_tier is not null
 ),
 
 transitions as (

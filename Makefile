@@ -37,10 +37,11 @@ say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
@@ -80,8 +81,11 @@ run: generate load dbt-build record-history publish report ## Everything: demo d
 	@echo "make: done. Open the report $(CRM_SERVING_DIR)/report.html in a browser; BI tools open"
 	@echo "      $(CRM_SERVING_DIR)/crm.duckdb read-only (or the Parquet files in $(CRM_SERVING_DIR)/parquet/current/)"
 
-lint: venv ## SQL style (sqlfluff)
+lint: venv ## SQL style (sqlfluff), Python lint and format (ruff), Python types (mypy)
 	$(BIN)/sqlfluff lint models tests analyses snapshots
+	$(BIN)/ruff check crm_warehouse scripts tests/python
+	$(BIN)/ruff format --check crm_warehouse scripts tests/python
+	$(BIN)/mypy
 
 parse: venv ## dbt parse (project, YAML and Jinja are valid)
 	$(BIN)/dbt parse --target-path $(CURDIR)/target/parse --quiet

@@ -16,11 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
+from crm_warehouse import generate_data, load_raw
 
-import generate_data  # noqa: E402
-import load_raw  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 # Small enough for CI, large enough that every defect kind is planted many times.
 SMALL = {"customers": 3000, "lines": 30000, "seed": 7}
@@ -120,7 +118,9 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> tuple[Warehouse, subprocess.CompletedProcess]:
+def built_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, small_data: DataSet
+) -> tuple[Warehouse, subprocess.CompletedProcess]:
     """The small data set loaded and built with `dbt build` (all models, seeds and tests)."""
     work = tmp_path_factory.mktemp("built")
     warehouse = Warehouse(work / "warehouse.duckdb", work)

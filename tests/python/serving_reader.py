@@ -17,10 +17,22 @@ from pathlib import Path
 import duckdb
 
 AS_OF_MARTS = (
-    "customer_profitability", "customer_segments", "customer_lifecycle", "profitability_deciles",
-    "whale_curve", "segment_economics", "churn_summary", "cohort_retention", "customer_lifetime_value",
-    "clv_model_parameters", "clv_calibration", "service_level_economics", "campaign_candidates",
-    "campaign_assignments", "campaign_summary", "customer_loyalty_tiers",
+    "customer_profitability",
+    "customer_segments",
+    "customer_lifecycle",
+    "profitability_deciles",
+    "whale_curve",
+    "segment_economics",
+    "churn_summary",
+    "cohort_retention",
+    "customer_lifetime_value",
+    "clv_model_parameters",
+    "clv_calibration",
+    "service_level_economics",
+    "campaign_candidates",
+    "campaign_assignments",
+    "campaign_summary",
+    "customer_loyalty_tiers",
 )
 
 
@@ -28,11 +40,17 @@ def read_once(path: Path) -> dict:
     con = duckdb.connect(str(path), read_only=True)
     try:
         publication_id, as_of_date = con.execute("select publication_id, as_of_date from meta.publication").fetchone()
-        recorded = dict(con.execute(
-            "select table_name, row_count from meta.publication_tables where publication_id = ?", [publication_id]
-        ).fetchall())
-        marts = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        recorded = dict(
+            con.execute(
+                "select table_name, row_count from meta.publication_tables where publication_id = ?", [publication_id]
+            ).fetchall()
+        )
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         problems = []
         if sorted(marts) != sorted(recorded):
             problems.append(f"marts {sorted(marts)} differ from the publication's {sorted(recorded)}")
@@ -44,8 +62,12 @@ def read_once(path: Path) -> dict:
                 dates = {row[0] for row in con.execute(f'select distinct as_of_date from marts."{name}"').fetchall()}
                 if dates - {as_of_date}:
                     problems.append(f"{name}: as-of dates {sorted(map(str, dates))}, publication {as_of_date}")
-        return {"publication_id": publication_id, "as_of_date": str(as_of_date), "marts": len(marts),
-                "problems": problems}
+        return {
+            "publication_id": publication_id,
+            "as_of_date": str(as_of_date),
+            "marts": len(marts),
+            "problems": problems,
+        }
     finally:
         con.close()
 

@@ -35,8 +35,14 @@ def plain(result: subprocess.CompletedProcess) -> str:
 
 
 def script(*command: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, *command], cwd=REPO, capture_output=True, text=True, check=False,
-                          env={**os.environ, "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1", **(env or {})})
+    return subprocess.run(
+        [PYTHON, *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1", **(env or {})},
+    )
 
 
 def frame(warehouse: Warehouse, sql: str) -> list[dict]:
@@ -44,7 +50,7 @@ def frame(warehouse: Warehouse, sql: str) -> list[dict]:
     try:
         cursor = con.execute(sql)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
 
@@ -67,19 +73,29 @@ def expected_candidates(warehouse: Warehouse) -> dict[tuple[str, str], dict]:
     """campaign_candidates recomputed from the marts and seeds, with the rules as documented."""
     var = {"win_back": 0.5, "retention": 0.7, "cooldown": 30, "window": 12, "horizon": 12}
     as_of, window_start = warehouse.query(
-        "select as_of_date, window_start_exclusive from intermediate.int_customer_state__as_of")[0]
+        "select as_of_date, window_start_exclusive from intermediate.int_customer_state__as_of"
+    )[0]
     segments = {r["customer_key"]: r for r in frame(warehouse, "select * from marts.customer_segments")}
     money = {r["customer_key"]: r for r in frame(warehouse, "select * from marts.customer_profitability")}
     clv = {r["customer_key"]: r for r in frame(warehouse, "select * from marts.customer_lifetime_value")}
     contact = dict(warehouse.query("select customer_key, has_valid_email or has_valid_phone from marts.dim_customer"))
     priors = dict(warehouse.query("select lifecycle_stage, alive_prior from raw.lifecycle_alive_priors"))
     actions = {r["action"]: r for r in frame(warehouse, "select * from raw.campaign_actions")}
-    quarantined = {row[0] for row in warehouse.query(
-        "select customer_key from marts.quarantine_transactions where customer_key is not null "
-        "and cast(transaction_at as date) > ? and cast(transaction_at as date) <= ?", [window_start, as_of])}
-    last_contact = dict(warehouse.query(
-        "select customer_key, max(activity_date) from intermediate.int_customer_days__cost_to_serve "
-        "where interaction_count > 0 and activity_date <= ? group by 1", [as_of]))
+    quarantined = {
+        row[0]
+        for row in warehouse.query(
+            "select customer_key from marts.quarantine_transactions where customer_key is not null "
+            "and cast(transaction_at as date) > ? and cast(transaction_at as date) <= ?",
+            [window_start, as_of],
+        )
+    }
+    last_contact = dict(
+        warehouse.query(
+            "select customer_key, max(activity_date) from intermediate.int_customer_days__cost_to_serve "
+            "where interaction_count > 0 and activity_date <= ? group by 1",
+            [as_of],
+        )
+    )
     revenue = sum(float(r["revenue"]) for r in money.values())
     margin_rate = sum(float(r["gross_profit"]) for r in money.values()) / revenue
     per_order = revenue / sum(r["order_count"] for r in money.values())
@@ -139,7 +155,11 @@ def test_candidates_follow_the_documented_rules(built: Warehouse) -> None:
     # every action and every suppression reason is exercised by the small data set
     assert {action for _, action in actual} == {"win_back", "strategic_retention", "second_purchase", "upgrade_to_a"}
     assert {r["suppression_reason"] for r in actual.values()} >= {
-        None, "loss_making", "quarantined_lines", "contacted_recently"}
+        None,
+        "loss_making",
+        "quarantined_lines",
+        "contacted_recently",
+    }
     for key, row in actual.items():
         assert row["suppression_reason"] == expected[key]["suppression_reason"], key
         # the mart rounds the expected margin per purchase to the cent only for display
@@ -207,7 +227,8 @@ actions as (
     ) as a(campaign_id, action, contact_cost)
 )
 select
-    actions.campaign_id, actions.action, customers.customer_key, (select as_of_date from marts.campaign_summary limit 1) as as_of_date,
+    actions.campaign_id, actions.action, customers.customer_key,
+    (select as_of_date from marts.campaign_summary limit 1) as as_of_date,
     'synthetic' as eligibility_rule,
     case when u1 < 0.2 then 'A' when u1 < 0.5 then 'B' when u1 < 0.9 then 'C' else 'none' end as abc_class,
     case when u2 < 0.3 then 'active' when u2 < 0.6 then 'at_risk' when u2 < 0.9 then 'new' else 'churned' end
@@ -215,7 +236,8 @@ select
     u1 < 0.2 as is_strategic, 'clv_model' as value_basis, 0.5 as probability_alive, 2.0 as expected_purchases_if_alive,
     cast(100 as decimal(38, 2)) as expected_margin_per_purchase, 0.1 as assumed_lift,
     cast(actions.contact_cost as decimal(18, 2)) as contact_cost,
-    cast(round(hash(customers.customer_key, actions.action) % 20000 / 100.0 - 20, 2) as decimal(38, 2)) as expected_value,
+    cast(round(hash(customers.customer_key, actions.action) % 20000 / 100.0 - 20, 2) as decimal(38, 2))
+        as expected_value,
     u3 < 0.05 as is_suppressed, case when u3 < 0.05 then 'loss_making' end as suppression_reason
 from customers
 inner join actions on hash(customers.customer_key, actions.action) % 3 > 0
@@ -225,8 +247,10 @@ inner join actions on hash(customers.customer_key, actions.action) % 3 > 0
 def test_assignment_at_scale_control_share_budget_and_rerun(built: Warehouse, tmp_path: Path) -> None:
     """30,000 synthetic candidates: segments of 1,000+ customers get the control share within a point."""
     warehouse = copy_of(built, tmp_path / "scale")
-    warehouse.execute(SYNTHETIC_CANDIDATES,
-                      "update raw.campaigns set budget = case campaign_id when 'growth' then 60000 else 90000 end")
+    warehouse.execute(
+        SYNTHETIC_CANDIDATES,
+        "update raw.campaigns set budget = case campaign_id when 'growth' then 60000 else 90000 end",
+    )
 
     def assign() -> list[tuple]:
         run = warehouse.dbt("run", "--select", "campaign_assignments")
@@ -235,17 +259,22 @@ def test_assignment_at_scale_control_share_budget_and_rerun(built: Warehouse, tm
 
     first = assign()
     audiences = check_assignments(warehouse)
-    candidates = frame(warehouse, "select * from marts.campaign_candidates where not is_suppressed and expected_value > 0")
+    candidates = frame(
+        warehouse, "select * from marts.campaign_candidates where not is_suppressed and expected_value > 0"
+    )
     budgets = dict(warehouse.query("select campaign_id, budget from raw.campaigns"))
     checked = 0
     for campaign, audience in audiences.items():
         # the budget binds: the best customer left out would not have fitted
         taken = {r["customer_key"] for r in audience}
-        rest = sorted((r for r in candidates if r["campaign_id"] == campaign and r["customer_key"] not in taken),
-                      key=lambda r: (-r["expected_value"], r["customer_key"]))
+        rest = sorted(
+            (r for r in candidates if r["campaign_id"] == campaign and r["customer_key"] not in taken),
+            key=lambda r: (-r["expected_value"], r["customer_key"]),
+        )
         assert rest, campaign
         assert sum(r["contact_cost"] for r in audience) + rest[0]["contact_cost"] > budgets[campaign] or any(
-            r["customer_key"] == rest[0]["customer_key"] for r in audience), campaign
+            r["customer_key"] == rest[0]["customer_key"] for r in audience
+        ), campaign
         share = 0.10
         segments: dict[tuple[str, str], list[dict]] = {("all", "all"): audience}
         for dimension in ("action", "abc_class", "lifecycle_stage"):
@@ -265,8 +294,10 @@ def test_assignment_at_scale_control_share_budget_and_rerun(built: Warehouse, tm
     assert tested.returncode == 0, plain(tested)[-3000:]
     warehouse.execute(
         "update marts.campaign_assignments set assignment_group = 'treatment' where customer_key in ("
-        "select customer_key from marts.campaign_assignments where campaign_id = 'growth' and assignment_group = 'control' "
-        "and lifecycle_stage = 'new' order by customer_key limit 40) and campaign_id = 'growth'")
+        "select customer_key from marts.campaign_assignments "
+        "where campaign_id = 'growth' and assignment_group = 'control' "
+        "and lifecycle_stage = 'new' order by customer_key limit 40) and campaign_id = 'growth'"
+    )
     broken = warehouse.dbt("test", "--select", guarantee)
     assert broken.returncode != 0
     # two broken promises: the campaign's control share overall and in its lifecycle stage `new`
@@ -275,22 +306,32 @@ def test_assignment_at_scale_control_share_budget_and_rerun(built: Warehouse, tm
 
 def test_export_writes_the_treatment_group_without_personal_data(built: Warehouse, tmp_path: Path) -> None:
     serving = tmp_path / "serving"
-    published = script("scripts/publish.py", "--warehouse", str(built.path), "--serving-dir", str(serving),
-                       "--target-path", str(built.work / "target"))
+    published = script(
+        "scripts/publish.py",
+        "--warehouse",
+        str(built.path),
+        "--serving-dir",
+        str(serving),
+        "--target-path",
+        str(built.work / "target"),
+    )
     assert published.returncode == 0, published.stderr
     out = tmp_path / "audience.csv"
     exported = script("scripts/export_audience.py", "value_retention", "--out", str(out), "--serving-dir", str(serving))
     assert exported.returncode == 0, exported.stderr
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    treated = built.query("select customer_key from marts.campaign_assignments where campaign_id = 'value_retention' "
-                          "and assignment_group = 'treatment' order by value_rank")
+    treated = built.query(
+        "select customer_key from marts.campaign_assignments where campaign_id = 'value_retention' "
+        "and assignment_group = 'treatment' order by value_rank"
+    )
     assert [r["customer_key"] for r in rows] == [key for (key,) in treated]
     assert not {"email", "phone", "first_name", "last_name", "address_line", "postal_code"} & set(rows[0])
     assert "value_retention," in exported.stdout and "campaign_launches.csv" in exported.stdout
 
-    unknown = script("scripts/export_audience.py", "spring_sale", "--out", str(tmp_path / "x.csv"),
-                     "--serving-dir", str(serving))
+    unknown = script(
+        "scripts/export_audience.py", "spring_sale", "--out", str(tmp_path / "x.csv"), "--serving-dir", str(serving)
+    )
     assert unknown.returncode == 2
     assert "unknown campaign 'spring_sale'" in unknown.stderr and "growth, value_retention" in unknown.stderr
     assert not (tmp_path / "x.csv").exists()
@@ -298,7 +339,9 @@ def test_export_writes_the_treatment_group_without_personal_data(built: Warehous
     con = duckdb.connect(str(serving / "crm.duckdb"))
     con.execute("delete from marts.campaign_assignments where campaign_id = 'growth'")
     con.close()
-    empty = script("scripts/export_audience.py", "growth", "--out", str(tmp_path / "y.csv"), "--serving-dir", str(serving))
+    empty = script(
+        "scripts/export_audience.py", "growth", "--out", str(tmp_path / "y.csv"), "--serving-dir", str(serving)
+    )
     assert empty.returncode == 2
     assert "campaign 'growth' has no one to contact" in empty.stderr
 
@@ -336,30 +379,53 @@ def launched(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> d
         "inner join marts.customer_identity_map as map on history.customer_key = map.customer_key "
         f"where history.campaign_id = '{CAMPAIGN}' and history.as_of_date = '{LAUNCH}' "
         "and history.assignment_group = 'treatment' "
-        "group by history.customer_key")
+        "group by history.customer_key"
+    )
     with members.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["customer_id", "source_system"])
         writer.writerows(warehouse_rows)
     batch = work / "lift_batch"
-    planted = script("scripts/plant_lift.py", "--data", str(small_data.path), "--members", str(members),
-                     "--launched-on", LAUNCH, "--days", "90", "--probability", "0.8", "--seed", "3", "--out", str(batch))
+    planted = script(
+        "scripts/plant_lift.py",
+        "--data",
+        str(small_data.path),
+        "--members",
+        str(members),
+        "--launched-on",
+        LAUNCH,
+        "--days",
+        "90",
+        "--probability",
+        "0.8",
+        "--seed",
+        "3",
+        "--out",
+        str(batch),
+    )
     assert planted.returncode == 0, planted.stderr
     load(batch, warehouse.path, append=True)
     # the models the appended lines flow into (the seeds hold the launch, so they are not reloaded)
     rebuilt = warehouse.dbt("run", "--select", "+campaign_results", vars=as_of)
     assert rebuilt.returncode == 0, plain(rebuilt)[-3000:]
     after = {(r["campaign_id"], r["action"]): r for r in frame(warehouse, "select * from marts.campaign_results")}
-    return {"warehouse": warehouse, "before": before, "after": after, "recorded": recorded,
-            "truth": json.loads((batch / "truth" / "planted_lift.json").read_text())}
+    return {
+        "warehouse": warehouse,
+        "before": before,
+        "after": after,
+        "recorded": recorded,
+        "truth": json.loads((batch / "truth" / "planted_lift.json").read_text()),
+    }
 
 
 def test_a_launched_audience_is_kept_as_recorded(launched: dict) -> None:
     warehouse: Warehouse = launched["warehouse"]
     assert warehouse.query(HISTORY_OF, [CAMPAIGN]) == launched["recorded"]
     # the campaign that was not launched is recomputed with the new share
-    other = warehouse.scalar("select avg((assignment_group = 'control')::int) from marts.campaign_assignment_history "
-                             "where campaign_id <> ?", [CAMPAIGN])
+    other = warehouse.scalar(
+        "select avg((assignment_group = 'control')::int) from marts.campaign_assignment_history where campaign_id <> ?",
+        [CAMPAIGN],
+    )
     assert other == pytest.approx(0.2, abs=0.02)
     # while today's assignment follows the new control share
     control = warehouse.scalar("select avg((assignment_group = 'control')::int) from marts.campaign_assignments")

@@ -48,8 +48,19 @@ def cdnow_as_raw_files(folder: Path) -> None:
     (folder / "products.csv").write_text("product_id,unit_cost\nCD,0\n")
     with (folder / "transactions.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["transaction_id", "line_number", "customer_id", "source_system", "product_id",
-                         "transaction_at", "transaction_type", "quantity", "unit_price"])
+        writer.writerow(
+            [
+                "transaction_id",
+                "line_number",
+                "customer_id",
+                "source_system",
+                "product_id",
+                "transaction_at",
+                "transaction_type",
+                "quantity",
+                "unit_price",
+            ]
+        )
         for number, (_, customer, day, _, dollars) in enumerate(purchases, start=1):
             at = dt.datetime.strptime(day, "%Y%m%d").replace(hour=12)
             writer.writerow([f"T{number:05d}", 1, customer, "cdnow", "CD", at.isoformat(sep=" "), "sale", 1, dollars])
@@ -69,23 +80,34 @@ def cdnow(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 def close_to(value: float, published: float, decimals: int) -> bool:
     """Within 0.1% of the published value, or within its rounding (published to `decimals`)."""
-    return abs(value - published) <= max(0.001 * abs(published), 0.5 * 10 ** -decimals)
+    return abs(value - published) <= max(0.001 * abs(published), 0.5 * 10**-decimals)
 
 
 def test_cdnow_calibration_fit_matches_the_published_parameters(cdnow: Warehouse) -> None:
-    row = dict(zip(
-        ["period_end_date", "customers", "repeat", "r", "alpha", "a", "b", "ll", "p", "q", "gamma", "status"],
-        cdnow.query(
-            """select period_end_date, customer_count, repeat_customer_count, r, alpha, a, b, bgnbd_log_likelihood,
+    row = dict(
+        zip(
+            ["period_end_date", "customers", "repeat", "r", "alpha", "a", "b", "ll", "p", "q", "gamma", "status"],
+            cdnow.query(
+                """select period_end_date, customer_count, repeat_customer_count, r, alpha, a, b, bgnbd_log_likelihood,
                 p, q, gamma, status
             from marts.clv_model_parameters where fit_period = 'calibration'"""
-        )[0],
-    ))
+            )[0],
+            strict=True,
+        )
+    )
     assert row["period_end_date"] == dt.date(1997, 9, 30) and row["status"] == "fitted"
     assert (row["customers"], row["repeat"]) == (2357, 946)
     # Fader, Hardie and Lee (2005): BG/NBD in weeks; Gamma-Gamma on the 946 repeat buyers
-    for name, published, decimals in (("r", 0.2426, 4), ("alpha", 4.4136, 4), ("a", 0.7929, 4), ("b", 2.4259, 4),
-                                      ("ll", -9582.4, 1), ("p", 6.25, 2), ("q", 3.74, 2), ("gamma", 15.44, 2)):
+    for name, published, decimals in (
+        ("r", 0.2426, 4),
+        ("alpha", 4.4136, 4),
+        ("a", 0.7929, 4),
+        ("b", 2.4259, 4),
+        ("ll", -9582.4, 1),
+        ("p", 6.25, 2),
+        ("q", 3.74, 2),
+        ("gamma", 15.44, 2),
+    ):
         assert close_to(row[name], published, decimals), (name, row[name], published)
 
 
@@ -137,9 +159,17 @@ def simulate_bgnbd(r: float, alpha: float, a: float, b: float, customers: int, s
             t_x[i] = time
             if rng.random() < dropout[i]:
                 break
-    return pd.DataFrame({"fit_period": "as_of", "as_of_date": dt.date(2026, 1, 1), "period_end_date": dt.date(2026, 1, 1),
-                         "frequency": x, "recency": t_x, "age": ages,
-                         "monetary_value": np.where(x > 0, 20.0, np.nan)})
+    return pd.DataFrame(
+        {
+            "fit_period": "as_of",
+            "as_of_date": dt.date(2026, 1, 1),
+            "period_end_date": dt.date(2026, 1, 1),
+            "frequency": x,
+            "recency": t_x,
+            "age": ages,
+            "monetary_value": np.where(x > 0, 20.0, np.nan),
+        }
+    )
 
 
 def test_fit_recovers_known_parameters_of_50000_simulated_customers() -> None:

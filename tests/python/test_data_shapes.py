@@ -117,14 +117,38 @@ def minimal_shape(folder: Path) -> Shape:
     shape.lines.append(Line("O-FIRST", 1, "C001", first, "sale", 1, Decimal("9.99")))
     shape.lines.append(Line("O-LAST", 1, "C002", dt.datetime(1999, 12, 30, 17), "sale", 2, Decimal("15.00")))
     for line_number in (1, 2):
-        shape.lines.append(Line("R-C040", line_number, "C040", dt.datetime(1998, 6, 1, 12), "return", 1, Decimal("12.49")))
-    header = ["transaction_id", "line_number", "customer_id", "source_system", "product_id", "transaction_at",
-              "transaction_type", "quantity", "unit_price"]
-    write_csv(folder / "transactions.csv", header, [
-        [line.transaction_id, str(line.line_number), line.customer, systems[line.customer], "CD",
-         line.at.isoformat(sep=" "), line.kind, str(line.quantity), str(line.price)]
-        for line in shape.lines
-    ])
+        shape.lines.append(
+            Line("R-C040", line_number, "C040", dt.datetime(1998, 6, 1, 12), "return", 1, Decimal("12.49"))
+        )
+    header = [
+        "transaction_id",
+        "line_number",
+        "customer_id",
+        "source_system",
+        "product_id",
+        "transaction_at",
+        "transaction_type",
+        "quantity",
+        "unit_price",
+    ]
+    write_csv(
+        folder / "transactions.csv",
+        header,
+        [
+            [
+                line.transaction_id,
+                str(line.line_number),
+                line.customer,
+                systems[line.customer],
+                "CD",
+                line.at.isoformat(sep=" "),
+                line.kind,
+                str(line.quantity),
+                str(line.price),
+            ]
+            for line in shape.lines
+        ],
+    )
     return shape
 
 
@@ -134,15 +158,47 @@ def edge_shape(folder: Path) -> Shape:
     shape = Shape(folder, unit_cost=MAX_MONEY)
     write_csv(
         folder / "customers.csv",
-        ["customer_id", "source_system", "first_name", "last_name", "email", "customer_type", "postal_code", "country",
-         "created_at"],
         [
-            ["K1", "Kasse Süd", "Zoë", "Ångström-Øster", "zoe@example.se", "B2C", "111 22", "SE", "2085-01-01 08:00:00"],
-            ["W1", "webbutik", "ZOË", "ÅNGSTRÖM-ØSTER", " ZOE@Example.se", "B2C", "111 22", "SE", "2086-05-01 08:00:00"],
+            "customer_id",
+            "source_system",
+            "first_name",
+            "last_name",
+            "email",
+            "customer_type",
+            "postal_code",
+            "country",
+            "created_at",
+        ],
+        [
+            [
+                "K1",
+                "Kasse Süd",
+                "Zoë",
+                "Ångström-Øster",
+                "zoe@example.se",
+                "B2C",
+                "111 22",
+                "SE",
+                "2085-01-01 08:00:00",
+            ],
+            [
+                "W1",
+                "webbutik",
+                "ZOË",
+                "ÅNGSTRÖM-ØSTER",
+                " ZOE@Example.se",
+                "B2C",
+                "111 22",
+                "SE",
+                "2086-05-01 08:00:00",
+            ],
         ],
     )
-    write_csv(folder / "products.csv", ["product_id", "product_name", "unit_cost", "list_price"],
-              [["P1", '"Möbel, groß"', str(MAX_MONEY), str(MAX_MONEY)]])
+    write_csv(
+        folder / "products.csv",
+        ["product_id", "product_name", "unit_cost", "list_price"],
+        [["P1", '"Möbel, groß"', str(MAX_MONEY), str(MAX_MONEY)]],
+    )
     first, days = dt.datetime(2085, 1, 1, 12), (dt.date(2095, 12, 31) - dt.date(2085, 1, 1)).days
     rows = []
     for i in range(1, 100_006):
@@ -161,14 +217,38 @@ def edge_shape(folder: Path) -> Shape:
             transaction_id = f'"{line.transaction_id}"'
         shape.lines.append(line)
         quote = '"' if i > 100_000 else ""
-        rows.append([
-            transaction_id, str(line.line_number), f"{quote}K1{quote}", f"{quote}Kasse Süd{quote}", "P1",
-            line.at.isoformat(sep=" "), f"{quote}{line.kind}{quote}", str(line.quantity), str(line.price),
-            str(line.discount), (line.at + dt.timedelta(hours=1)).isoformat(sep=" "),
-        ])
-    write_csv(folder / "transactions.csv", ["transaction_id", "line_number", "customer_id", "source_system", "product_id",
-                                            "transaction_at", "transaction_type", "quantity", "unit_price",
-                                            "discount_amount", "loaded_at"], rows)
+        rows.append(
+            [
+                transaction_id,
+                str(line.line_number),
+                f"{quote}K1{quote}",
+                f"{quote}Kasse Süd{quote}",
+                "P1",
+                line.at.isoformat(sep=" "),
+                f"{quote}{line.kind}{quote}",
+                str(line.quantity),
+                str(line.price),
+                str(line.discount),
+                (line.at + dt.timedelta(hours=1)).isoformat(sep=" "),
+            ]
+        )
+    write_csv(
+        folder / "transactions.csv",
+        [
+            "transaction_id",
+            "line_number",
+            "customer_id",
+            "source_system",
+            "product_id",
+            "transaction_at",
+            "transaction_type",
+            "quantity",
+            "unit_price",
+            "discount_amount",
+            "loaded_at",
+        ],
+        rows,
+    )
     return shape
 
 
@@ -224,9 +304,9 @@ def test_minimal_shape_numbers_match_an_independent_computation(
     assert {customer: (revenue, net, orders) for customer, revenue, net, orders in rows} == expected
     assert "C040" not in expected, "a customer with returns only has no sale to rank"
     # the returns-only customer's lines are trusted facts all the same
-    assert warehouse.scalar(
-        "select sum(net_revenue) from marts.fct_sales where transaction_id = 'R-C040'"
-    ) == Decimal("-24.98")
+    assert warehouse.scalar("select sum(net_revenue) from marts.fct_sales where transaction_id = 'R-C040'") == Decimal(
+        "-24.98"
+    )
     # cohorts: customers by the month of their first sale, up to the as-of date
     first_sales: dict[str, dt.date] = {}
     for line in sorted(shape.lines, key=lambda line: line.at):
@@ -235,9 +315,12 @@ def test_minimal_shape_numbers_match_an_independent_computation(
     cohort_sizes: dict[dt.date, int] = defaultdict(int)
     for month in first_sales.values():
         cohort_sizes[month] += 1
-    assert dict(warehouse.query(
-        "select acquisition_cohort_month, cohort_size from marts.cohort_retention where months_since_acquisition = 0"
-    )) == dict(cohort_sizes)
+    assert dict(
+        warehouse.query(
+            "select acquisition_cohort_month, cohort_size from marts.cohort_retention "
+            "where months_since_acquisition = 0"
+        )
+    ) == dict(cohort_sizes)
 
 
 def test_minimal_shape_keeps_the_business_names_and_counts_no_interactions(
@@ -245,10 +328,12 @@ def test_minimal_shape_keeps_the_business_names_and_counts_no_interactions(
 ) -> None:
     _, warehouse, _ = minimal
     assert warehouse.query("select distinct source_system from marts.customer_identity_map order by 1") == [
-        ("boutique-fr",), ("legacy erp",)
+        ("boutique-fr",),
+        ("legacy erp",),
     ]
     scorecard = warehouse.query(
-        "select rule_name, rows_checked, rows_failing from marts.data_quality_scorecard where table_name = 'interactions'"
+        "select rule_name, rows_checked, rows_failing from marts.data_quality_scorecard "
+        "where table_name = 'interactions'"
     )
     assert scorecard == [("unknown_customer", 0, 0)]
     assert warehouse.scalar("select count(*) from marts.data_quality_scorecard where rows_failing is null") == 0
@@ -258,7 +343,9 @@ def test_edge_shape_builds_clean(edge: tuple[Shape, Warehouse, subprocess.Comple
     assert_clean(edge[2])
 
 
-def test_edge_shape_reads_quoted_fields_after_row_100000(edge: tuple[Shape, Warehouse, subprocess.CompletedProcess]) -> None:
+def test_edge_shape_reads_quoted_fields_after_row_100000(
+    edge: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
     _, warehouse, _ = edge
     assert warehouse.query(
         "select transaction_id, _source_row_number from raw.transactions where _source_row_number > 100000 order by 2"
@@ -276,9 +363,9 @@ def test_edge_shape_money_at_the_limits_reconciles_to_the_cent(
     cogs = sum((line.sign * line.quantity * shape.unit_cost for line in shape.lines), Decimal(0))
     assert warehouse.scalar("select sum(cogs) from marts.fct_sales") == cogs
     expected = expected_profitability(shape)
-    assert warehouse.query("select revenue, net_profit, order_count, profit_decile from marts.customer_profitability") == [
-        (*expected["K1"], 1)
-    ]
+    assert warehouse.query(
+        "select revenue, net_profit, order_count, profit_decile from marts.customer_profitability"
+    ) == [(*expected["K1"], 1)]
 
 
 def test_edge_shape_one_person_one_customer_and_a_calendar_in_the_future(
@@ -286,11 +373,13 @@ def test_edge_shape_one_person_one_customer_and_a_calendar_in_the_future(
 ) -> None:
     _, warehouse, _ = edge
     # one golden record; names compared and kept in any script and case
-    assert warehouse.query("select count(*), lower(min(last_name)), lower(min(first_name)) from marts.dim_customer") == [
-        (1, "ångström-øster", "zoë")
-    ]
+    assert warehouse.query(
+        "select count(*), lower(min(last_name)), lower(min(first_name)) from marts.dim_customer"
+    ) == [(1, "ångström-øster", "zoë")]
     assert warehouse.scalar("select count(distinct customer_key) from marts.customer_identity_map") == 1
     assert warehouse.query("select min(date_day), max(date_day) from marts.dim_date") == [
         (dt.date(2085, 1, 1), dt.date(2095, 12, 31))
     ]
-    assert warehouse.query("select lifecycle_stage, purchase_count from marts.customer_lifecycle") == [("active", 100_004)]
+    assert warehouse.query("select lifecycle_stage, purchase_count from marts.customer_lifecycle") == [
+        ("active", 100_004)
+    ]

@@ -177,6 +177,8 @@ def test_first_build_records_its_as_of_date_in_the_history_mart(built_warehouse:
     warehouse, _ = built_warehouse
     as_of = warehouse.scalar("select max(as_of_date) from marts.customer_profitability")
     assert warehouse.query("select distinct as_of_date from marts.customer_segment_history") == [(as_of,)]
-    assert warehouse.scalar("select count(*) from marts.customer_segment_history") == warehouse.scalar(
-        "select count(*) from snapshots.customer_segments_snapshot where dbt_valid_to is null"
-    ) > 0
+    assert (
+        warehouse.scalar("select count(*) from marts.customer_segment_history")
+        == warehouse.scalar("select count(*) from snapshots.customer_segments_snapshot where dbt_valid_to is null")
+        > 0
+    )

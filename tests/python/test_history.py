@@ -30,7 +30,11 @@ def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
     }
     return subprocess.run(
         [sys.executable, str(REPO / "scripts" / "backfill_history.py"), *args],
-        env=env, capture_output=True, text=True, cwd=REPO, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
 
 
@@ -75,7 +79,8 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
         states[as_of] = {
             key: (abc or "none", stage, tier)
             for key, abc, stage, tier in replayed.query(
-                "select l.customer_key, s.abc_class, l.lifecycle_stage, t.loyalty_tier from marts.customer_lifecycle as l "
+                "select l.customer_key, s.abc_class, l.lifecycle_stage, t.loyalty_tier "
+                "from marts.customer_lifecycle as l "
                 "left join marts.customer_segments as s using (customer_key) "
                 "left join marts.customer_loyalty_tiers as t using (customer_key)"
             )
@@ -97,28 +102,43 @@ def test_one_pass_history_equals_the_month_by_month_snapshots(history: tuple[War
 
 def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
     warehouse, states = history
-    assert [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")] == list(MONTHS)
-    assert warehouse.scalar(
-        "select count(*) from (select customer_key from snapshots.customer_segments_snapshot "
-        "where dbt_valid_to is null group by customer_key having count(*) <> 1)"
-    ) == 0
-    assert warehouse.scalar("select count(distinct customer_key) from snapshots.customer_segments_snapshot") == len(states[MONTHS[-1]])
+    assert [
+        str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")
+    ] == list(MONTHS)
+    assert (
+        warehouse.scalar(
+            "select count(*) from (select customer_key from snapshots.customer_segments_snapshot "
+            "where dbt_valid_to is null group by customer_key having count(*) <> 1)"
+        )
+        == 0
+    )
+    assert warehouse.scalar("select count(distinct customer_key) from snapshots.customer_segments_snapshot") == len(
+        states[MONTHS[-1]]
+    )
     # consecutive versions touch: no overlap, no gap; validity starts on a recorded as-of date
-    assert warehouse.scalar(
-        """
+    assert (
+        warehouse.scalar(
+            """
         select count(*) from (
-            select dbt_valid_to, lead(dbt_valid_from) over (partition by customer_key order by dbt_valid_from) as next_from
+            select dbt_valid_to,
+                lead(dbt_valid_from) over (partition by customer_key order by dbt_valid_from) as next_from
             from snapshots.customer_segments_snapshot
         ) where next_from is distinct from dbt_valid_to and not (next_from is null and dbt_valid_to is null)
         """
-    ) == 0
-    assert warehouse.scalar(
-        "select count(*) from snapshots.customer_segments_snapshot where cast(dbt_valid_from as date) not in "
-        "(select as_of_date from snapshots.segment_history_periods)"
-    ) == 0
+        )
+        == 0
+    )
+    assert (
+        warehouse.scalar(
+            "select count(*) from snapshots.customer_segments_snapshot where cast(dbt_valid_from as date) not in "
+            "(select as_of_date from snapshots.segment_history_periods)"
+        )
+        == 0
+    )
     # a version only when a tracked value changed
-    assert warehouse.scalar(
-        """
+    assert (
+        warehouse.scalar(
+            """
         select count(*) from (
             select *, lag(abc_class) over w as a, lag(profit_decile) over w as d, lag(rfm_segment) over w as r,
                    lag(lifecycle_stage) over w as l, lag(loyalty_tier) over w as t, row_number() over w as n
@@ -128,7 +148,9 @@ def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
             and r is not distinct from rfm_segment and l is not distinct from lifecycle_stage
             and t is not distinct from loyalty_tier
         """
-    ) == 0
+        )
+        == 0
+    )
 
 
 def test_history_mart_equals_each_months_state(history: tuple[Warehouse, dict]) -> None:
@@ -150,10 +172,14 @@ def test_migration_matrix_equals_independent_transitions(history: tuple[Warehous
     expected: Counter = Counter()
     moved_revenue: Counter = Counter()
     revenue = states["revenue"]
-    for earlier, later in zip(MONTHS, MONTHS[1:]):
+    for earlier, later in zip(MONTHS, MONTHS[1:], strict=False):
         for key, (abc, stage, tier) in states[later].items():
             before = states[earlier].get(key)
-            for dimension, position, value in (("abc_class", 0, abc), ("lifecycle_stage", 1, stage), ("loyalty_tier", 2, tier)):
+            for dimension, position, value in (
+                ("abc_class", 0, abc),
+                ("lifecycle_stage", 1, stage),
+                ("loyalty_tier", 2, tier),
+            ):
                 cell = (later, dimension, before[position] if before else "not_yet_customer", value)
                 expected[cell] += 1
                 moved_revenue[cell] += revenue[later].get(key, 0)
@@ -249,7 +275,9 @@ def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
     warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column damaged to revenue")
     again = backfill(warehouse, *command)
     assert again.returncode == 0, again.stderr
-    recorded = [str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
+    recorded = [
+        str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")
+    ]
     assert recorded == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
     assert warehouse.scalar(
         "select count(distinct as_of_date) from intermediate.int_segment_history__period_revenue"
@@ -282,13 +310,27 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
         "and table_name not in ('customer_segment_history', 'campaign_assignment_history') order by 1"
     )
     assert [t for (t,) in state_marts] == [
-        "campaign_assignments", "campaign_candidates", "campaign_summary", "churn_summary", "clv_calibration",
-        "clv_model_parameters", "cohort_retention", "customer_lifecycle", "customer_lifetime_value",
-        "customer_loyalty_tiers", "customer_profitability", "customer_segments", "profitability_deciles",
-        "segment_economics", "service_level_economics", "whale_curve",
+        "campaign_assignments",
+        "campaign_candidates",
+        "campaign_summary",
+        "churn_summary",
+        "clv_calibration",
+        "clv_model_parameters",
+        "cohort_retention",
+        "customer_lifecycle",
+        "customer_lifetime_value",
+        "customer_loyalty_tiers",
+        "customer_profitability",
+        "customer_segments",
+        "profitability_deciles",
+        "segment_economics",
+        "service_level_economics",
+        "whale_curve",
     ]
     for (table,) in state_marts:
-        assert [str(d) for (d,) in warehouse.query(f"select distinct as_of_date from marts.{table}")] == ["2025-06-30"], table
+        assert [str(d) for (d,) in warehouse.query(f"select distinct as_of_date from marts.{table}")] == [
+            "2025-06-30"
+        ], table
 
     # rebuilding only part of the state with another date is caught by the build's own test
     partial = warehouse.dbt(

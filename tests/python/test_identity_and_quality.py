@@ -122,9 +122,16 @@ def test_customer_keys_are_stable_when_a_new_batch_arrives(tmp_path: Path, small
     assert warehouse.dbt("seed").returncode == 0
     select = ["--select", f"{IDENTITY_MODELS} customer_identity_map"]
     assert warehouse.dbt("run", *select).returncode == 0
-    before = dict(warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map"))
+    before = dict(
+        warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map")
+    )
     assert warehouse.dbt("run", *select).returncode == 0
-    assert dict(warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map")) == before
+    assert (
+        dict(
+            warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map")
+        )
+        == before
+    )
 
     load(second, warehouse.path, append=True)
     assert warehouse.dbt("run", *select).returncode == 0
@@ -147,9 +154,12 @@ def test_scorecard_counts_match_the_generators_truth(built_warehouse: Built, sma
     warehouse, result = built_warehouse
     assert result.returncode == 0
     truth = small_data.summary["defect_counts"]
-    scorecard = {(t, r): failing for t, r, failing in warehouse.query(
-        "select table_name, rule_name, rows_failing from marts.data_quality_scorecard"
-    )}
+    scorecard = {
+        (t, r): failing
+        for t, r, failing in warehouse.query(
+            "select table_name, rule_name, rows_failing from marts.data_quality_scorecard"
+        )
+    }
     exact = {
         ("customers", "sentinel_birth_date"): "sentinel_birth_date",
         ("customers", "impossible_birth_date"): "impossible_birth_date",

@@ -31,13 +31,17 @@ def contents(warehouse: Warehouse, table: str) -> list[tuple]:
 
 def grid(warehouse: Warehouse) -> list[tuple]:
     """Every row of the month-end state grid but the time it was computed."""
-    return warehouse.query("select * exclude (state_computed_at) from intermediate.int_customer_state__grid order by all")
+    return warehouse.query(
+        "select * exclude (state_computed_at) from intermediate.int_customer_state__grid order by all"
+    )
 
 
 def computed_at(warehouse: Warehouse) -> dict:
-    return dict(warehouse.query(
-        "select state_date, max(state_computed_at) from intermediate.int_customer_state__grid group by all"
-    ))
+    return dict(
+        warehouse.query(
+            "select state_date, max(state_computed_at) from intermediate.int_customer_state__grid group by all"
+        )
+    )
 
 
 def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path, small_data: DataSet) -> None:
@@ -82,7 +86,8 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         """
     )
     corrected = con.execute(
-        f"select transaction_id, line_number, quantity + 1 from ({clean_first} order by transaction_id desc, line_number "
+        f"select transaction_id, line_number, quantity + 1 "
+        f"from ({clean_first} order by transaction_id desc, line_number "
         "limit 20)"
     ).fetchall()
     # a new cost for twenty products: cost of goods of lines already in the fact must follow;
@@ -124,30 +129,43 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     assert result.returncode == 0, result.stdout[-4000:]
 
     for mart in MARTS:
-        assert contents(incremental, mart) == contents(full, mart), f"{mart} differs between incremental and full refresh"
+        assert contents(incremental, mart) == contents(full, mart), (
+            f"{mart} differs between incremental and full refresh"
+        )
     assert grid(incremental) == grid(full), "the month-end state grid differs between incremental and full refresh"
     # the lines of products that became known are trusted now (screened again, not left behind)
-    assert incremental.scalar(
-        "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_product' "
-        "and product_id like '%3'"
-    ) < unknown_products
+    assert (
+        incremental.scalar(
+            "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_product' "
+            "and product_id like '%3'"
+        )
+        < unknown_products
+    )
     # the new costs reached lines that were already in the fact
-    assert full.scalar(
-        "select count(*) from marts.fct_sales as f inner join marts.dim_product as p using (product_id) "
-        "where f.transaction_id <= 'T0000010000' and f.unit_cost = p.unit_cost and p.updated_at > timestamp '2030-01-01'"
-    ) > 0
+    assert (
+        full.scalar(
+            "select count(*) from marts.fct_sales as f inner join marts.dim_product as p using (product_id) "
+            "where f.transaction_id <= 'T0000010000' and f.unit_cost = p.unit_cost "
+            "and p.updated_at > timestamp '2030-01-01'"
+        )
+        > 0
+    )
     # the re-delivered lines are duplicates, not new sales
-    assert full.scalar(
-        "select count(*) from marts.quarantine_transactions where reason_code = 'duplicate_line_key'"
-    ) >= 50
+    assert (
+        full.scalar("select count(*) from marts.quarantine_transactions where reason_code = 'duplicate_line_key'") >= 50
+    )
     # a correction replaces the line: the fact has the corrected quantity, the first delivery is
     # quarantined as superseded, and money still reconciles (the dbt build above tested it)
     keys = ", ".join(f"('{t}', {n})" for t, n, _ in corrected)
-    assert sorted(incremental.query(
-        f"select transaction_id, line_number, quantity from marts.fct_sales where (transaction_id, line_number) in ({keys})"
-    )) == sorted(corrected)
+    assert sorted(
+        incremental.query(
+            "select transaction_id, line_number, quantity from marts.fct_sales "
+            f"where (transaction_id, line_number) in ({keys})"
+        )
+    ) == sorted(corrected)
     assert incremental.query(
-        f"select reason_code, count(*) from marts.quarantine_transactions where (transaction_id, line_number) in ({keys}) "
+        "select reason_code, count(*) from marts.quarantine_transactions "
+        f"where (transaction_id, line_number) in ({keys}) "
         "group by all"
     ) == [("superseded_line", 20)]
 
@@ -175,7 +193,8 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
     customer_id, source_system, product_id = con.execute(
         "select customer_id, source_system, product_id from marts.fct_sales as f "
         "inner join marts.customer_identity_map as m using (customer_key) "
-        "where f.customer_key = ? limit 1", [late_customer]
+        "where f.customer_key = ? limit 1",
+        [late_customer],
     ).fetchone()
     con.close()
     con = duckdb.connect()
@@ -203,7 +222,9 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
     late = dt.date(2026, 3, 15)
     kept = {day for day in before if day < late}
     assert kept and all(after[day] == before[day] for day in kept), "month-ends before the late line were re-computed"
-    assert all(after[day] > before[day] for day in before if day > late), "month-ends after the late line were not re-stated"
+    assert all(after[day] > before[day] for day in before if day > late), (
+        "month-ends after the late line were not re-stated"
+    )
     changed = {row for row in grid(warehouse)} - set(state_before)
     assert {row[0] for row in changed} >= {dt.date(2026, 3, 31)}
     assert all(row[0] > late for row in changed)

@@ -14,7 +14,9 @@ import pytest
 from conftest import REPO, DataSet, Warehouse, load, load_raw
 
 
-def copy_files(data: DataSet, to: Path, tables: tuple[str, ...] = ("customers", "products", "transactions", "interactions")) -> Path:
+def copy_files(
+    data: DataSet, to: Path, tables: tuple[str, ...] = ("customers", "products", "transactions", "interactions")
+) -> Path:
     to.mkdir(parents=True, exist_ok=True)
     for table in tables:
         shutil.copy(data.path / f"{table}.parquet", to / f"{table}.parquet")
@@ -46,7 +48,11 @@ def test_missing_required_file_is_rejected(tmp_path: Path, small_data: DataSet, 
 
 def test_missing_required_column_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
     folder = copy_files(small_data, tmp_path / "in")
-    rewrite(small_data.path / "transactions.parquet", folder / "transactions.parquet", "select * exclude (quantity) from src")
+    rewrite(
+        small_data.path / "transactions.parquet",
+        folder / "transactions.parquet",
+        "select * exclude (quantity) from src",
+    )
     message = rejected(folder, loaded_warehouse)
     assert "transactions.parquet: required column 'quantity' is missing" in message
 
@@ -74,11 +80,14 @@ def test_unknown_enum_value_is_rejected(tmp_path: Path, small_data: DataSet, loa
     rewrite(
         small_data.path / "transactions.parquet",
         folder / "transactions.parquet",
-        "select * replace (case when line_number = 9 then 'refund' else transaction_type end as transaction_type) from src",
+        "select * replace (case when line_number = 9 then 'refund' else transaction_type end as transaction_type) "
+        "from src",
     )
-    expected = duckdb.connect().execute(
-        f"select count(*) from '{small_data.path}/transactions.parquet' where line_number = 9"
-    ).fetchone()[0]
+    expected = (
+        duckdb.connect()
+        .execute(f"select count(*) from '{small_data.path}/transactions.parquet' where line_number = 9")
+        .fetchone()[0]
+    )
     assert expected > 0
     message = rejected(folder, loaded_warehouse)
     assert (
@@ -93,7 +102,10 @@ def test_empty_key_and_unexpected_file_are_rejected_together(
     folder = copy_files(small_data, tmp_path / "in")
     (folder / "orders.csv").write_text("order_id\n1\n")
     message = rejected(folder, loaded_warehouse)
-    assert "orders.csv: unexpected file; the raw contract accepts customers, products, transactions, interactions" in message
+    assert (
+        "orders.csv: unexpected file; the raw contract accepts customers, products, transactions, interactions"
+        in message
+    )
 
 
 def test_empty_customer_id_is_rejected(tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse) -> None:
@@ -104,7 +116,10 @@ def test_empty_customer_id_is_rejected(tmp_path: Path, small_data: DataSet, load
         "select * replace (case when row_number() over () = 5 then '  ' else customer_id end as customer_id) from src",
     )
     message = rejected(folder, loaded_warehouse)
-    assert "customers.parquet: column 'customer_id': 1 value empty (the column is a key and needs a value), e.g. row 5: '  '" in message
+    assert (
+        "customers.parquet: column 'customer_id': 1 value empty (the column is a key and needs a value), "
+        "e.g. row 5: '  '" in message
+    )
 
 
 def test_cli_reports_rejection_on_stderr_with_exit_code_2(tmp_path: Path, small_data: DataSet) -> None:
@@ -119,14 +134,18 @@ def test_cli_reports_rejection_on_stderr_with_exit_code_2(tmp_path: Path, small_
     assert "transactions: required file missing" in result.stderr
 
 
-def test_full_load_matches_generated_counts_and_keeps_row_identity(loaded_warehouse: Warehouse, small_data: DataSet) -> None:
+def test_full_load_matches_generated_counts_and_keeps_row_identity(
+    loaded_warehouse: Warehouse, small_data: DataSet
+) -> None:
     counts = small_data.summary["row_counts"]
     for table, expected in counts.items():
         assert loaded_warehouse.scalar(f"select count(*) from raw.{table}") == expected
     # row identity follows the file: row 1 of the raw table is the first row of the file
-    first = duckdb.connect().execute(
-        f"select transaction_id, line_number from '{small_data.path}/transactions.parquet' limit 1"
-    ).fetchone()
+    first = (
+        duckdb.connect()
+        .execute(f"select transaction_id, line_number from '{small_data.path}/transactions.parquet' limit 1")
+        .fetchone()
+    )
     assert loaded_warehouse.query(
         "select transaction_id, line_number from raw.transactions where _source_row_number = 1"
     ) == [first]
@@ -135,9 +154,13 @@ def test_full_load_matches_generated_counts_and_keeps_row_identity(loaded_wareho
 def test_csv_with_extra_columns_and_no_optional_file(tmp_path: Path, small_data: DataSet) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    rewrite(small_data.path / "customers.parquet", folder / "customers.csv", "select *, 'gold' as loyalty_tier from src")
+    rewrite(
+        small_data.path / "customers.parquet", folder / "customers.csv", "select *, 'gold' as loyalty_tier from src"
+    )
     rewrite(small_data.path / "products.parquet", folder / "products.csv", "select * from src")
-    rewrite(small_data.path / "transactions.parquet", folder / "transactions.csv", "select * exclude (loaded_at) from src")
+    rewrite(
+        small_data.path / "transactions.parquet", folder / "transactions.csv", "select * exclude (loaded_at) from src"
+    )
     warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
     report = load(folder, warehouse.path)
     assert "interactions: no file, created empty" in report
@@ -152,9 +175,11 @@ def test_csv_with_extra_columns_and_no_optional_file(tmp_path: Path, small_data:
         "and table_name = 'transactions' and column_name in ('quantity', 'unit_price', 'transaction_at') "
         "order by column_name"
     ) == [("INTEGER",), ("TIMESTAMP",), ("DECIMAL(18,4)",)]
-    money = duckdb.connect().execute(
-        f"select sum(quantity * unit_price) from '{small_data.path}/transactions.parquet'"
-    ).fetchone()[0]
+    money = (
+        duckdb.connect()
+        .execute(f"select sum(quantity * unit_price) from '{small_data.path}/transactions.parquet'")
+        .fetchone()[0]
+    )
     assert warehouse.scalar("select sum(quantity * unit_price) from raw.transactions") == money
 
 
@@ -164,7 +189,11 @@ def test_append_adds_a_new_batch_once(tmp_path: Path, small_data: DataSet) -> No
     second.mkdir()
     source = small_data.path / "transactions.parquet"
     rewrite(source, first / "transactions.parquet", "select * from src where transaction_id <= 'T0000005000'")
-    rewrite(source, second / "transactions.parquet", "select *, 'web-2' as feed from src where transaction_id > 'T0000005000'")
+    rewrite(
+        source,
+        second / "transactions.parquet",
+        "select *, 'web-2' as feed from src where transaction_id > 'T0000005000'",
+    )
     warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
     load(first, warehouse.path)
     first_rows = warehouse.scalar("select count(*) from raw.transactions")
@@ -188,7 +217,9 @@ def test_same_rows_in_another_format_and_order_are_recognised_as_loaded(tmp_path
     first, again = tmp_path / "first", tmp_path / "again"
     copy_files(small_data, first)
     again.mkdir()
-    rewrite(small_data.path / "transactions.parquet", again / "transactions.csv.gz", "select * from src order by random()")
+    rewrite(
+        small_data.path / "transactions.parquet", again / "transactions.csv.gz", "select * from src order by random()"
+    )
     warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
     load(first, warehouse.path)
     before = warehouse.fingerprint()
@@ -202,7 +233,8 @@ def test_same_rows_in_another_format_and_order_are_recognised_as_loaded(tmp_path
     rewrite(
         small_data.path / "transactions.parquet",
         again / "transactions.csv.gz",
-        "select * replace (case when row_number() over () = 7 then quantity + 1 else quantity end as quantity) from src",
+        "select * replace (case when row_number() over () = 7 then quantity + 1 else quantity end as quantity) "
+        "from src",
     )
     assert load(again, warehouse.path, append=True)[0].startswith("transactions: 30,000 rows from transactions.csv.gz")
 
@@ -260,9 +292,9 @@ def test_csv_dialect_comes_from_the_header_not_a_sample(tmp_path: Path, small_da
     (folder / "products.csv").write_text("\n".join(rows) + "\n")
     warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path)
     load(folder, warehouse.path)
-    assert warehouse.query("select product_id, product_name, unit_cost from raw.products where _source_row_number = 25001") == [
-        ("P-LATE", 'Sofa; grey, "XL"', Decimal("2.2500"))
-    ]
+    assert warehouse.query(
+        "select product_id, product_name, unit_cost from raw.products where _source_row_number = 25001"
+    ) == [("P-LATE", 'Sofa; grey, "XL"', Decimal("2.2500"))]
 
 
 @pytest.mark.parametrize(
@@ -271,7 +303,9 @@ def test_csv_dialect_comes_from_the_header_not_a_sample(tmp_path: Path, small_da
         ("products", "unit_cost", "-1.00", "1 value negative (costs and prices are 0 or more)"),
         ("transactions", "unit_price", "19.990001", "1 value with more than 4 decimal places (the warehouse keeps 4"),
         (
-            "transactions", "unit_price", "100000000000000",
+            "transactions",
+            "unit_price",
+            "100000000000000",
             "1 value not a number between -99,999,999,999,999.9999 and 99,999,999,999,999.9999",
         ),
     ],

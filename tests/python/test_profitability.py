@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -58,7 +58,9 @@ def test_window_and_as_of_date_vars_change_the_population(warehouse_copy: Wareho
     result = warehouse_copy.dbt("run", *STATE, vars=vars)
     assert result.returncode == 0, result.stdout[-3000:]
     customers, revenue = window_population(warehouse_copy, "2025-06-30", 6)
-    assert warehouse_copy.query("select count(*), sum(revenue), min(as_of_date), max(as_of_date) from marts.customer_profitability")[0] == (
+    assert warehouse_copy.query(
+        "select count(*), sum(revenue), min(as_of_date), max(as_of_date) from marts.customer_profitability"
+    )[0] == (
         customers,
         pytest.approx(revenue, abs=Decimal("0.01")),
         dt.date(2025, 6, 30),

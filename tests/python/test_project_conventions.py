@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -57,7 +56,8 @@ def test_vars_used_sees_through_macros(manifest: dict) -> None:
 
 def mart_parents(nodes: dict, node: dict) -> list[str]:
     return [
-        nodes[parent]["name"] for parent in node["depends_on"]["nodes"]
+        nodes[parent]["name"]
+        for parent in node["depends_on"]["nodes"]
         if parent in nodes and "/marts/" in f"/{nodes[parent]['original_file_path']}"
     ]
 
@@ -75,4 +75,7 @@ def test_data_flows_one_way_no_intermediate_model_reads_a_mart(manifest: dict) -
     }
     assert not backwards, f"intermediate models that read marts: {backwards}"
     # the check sees what it should: a mart that reads another mart is found by the same test
-    assert mart_parents(nodes, nodes["model.crm_warehouse.segment_economics"]) == ["customer_segments", "customer_profitability"]
+    assert mart_parents(nodes, nodes["model.crm_warehouse.segment_economics"]) == [
+        "customer_segments",
+        "customer_profitability",
+    ]

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -32,20 +31,40 @@ SCREENSHOT = REPO / "test-output" / "report.png"
 
 
 def run(*command: str, warehouse: Warehouse, **env: str) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DBT_PROFILES_DIR": str(REPO),
-                "DO_NOT_TRACK": "1", **env}
+    full_env = {
+        **os.environ,
+        "CRM_WAREHOUSE_PATH": str(warehouse.path),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DO_NOT_TRACK": "1",
+        **env,
+    }
     return subprocess.run([PYTHON, *command], env=full_env, cwd=REPO, capture_output=True, text=True, check=False)
 
 
 def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
-    return run("scripts/publish.py", "--warehouse", str(warehouse.path), "--serving-dir", str(warehouse.work / "serving"),
-               "--target-path", str(warehouse.work / "target"), *extra, warehouse=warehouse)
+    return run(
+        "scripts/publish.py",
+        "--warehouse",
+        str(warehouse.path),
+        "--serving-dir",
+        str(warehouse.work / "serving"),
+        "--target-path",
+        str(warehouse.work / "target"),
+        *extra,
+        warehouse=warehouse,
+    )
 
 
 def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
     # the backfill's own dbt run writes its manifest to the same target folder as the builds
-    return run("scripts/backfill_history.py", "--warehouse", str(warehouse.path), *extra, warehouse=warehouse,
-               DBT_TARGET_PATH=str(warehouse.work / "target"))
+    return run(
+        "scripts/backfill_history.py",
+        "--warehouse",
+        str(warehouse.path),
+        *extra,
+        warehouse=warehouse,
+        DBT_TARGET_PATH=str(warehouse.work / "target"),
+    )
 
 
 def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:
@@ -76,9 +95,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
     con = duckdb.connect()
     lines = f"read_parquet('{small_data.path / 'transactions.parquet'}')"
     cutoff = con.execute(f"select quantile_disc(transaction_at, 0.98) from {lines}").fetchone()[0]
-    con.execute(f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
-                f"to '{initial / 'transactions.parquet'}'", [cutoff])
-    con.execute(f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff])
+    con.execute(
+        f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
+        f"to '{initial / 'transactions.parquet'}'",
+        [cutoff],
+    )
+    con.execute(
+        f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff]
+    )
     con.close()
 
     warehouse = Warehouse(work / "warehouse.duckdb", work)
@@ -96,20 +120,30 @@ def served(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
 
 def test_serving_copy_has_every_mart_with_its_docs_and_row_counts(served: dict) -> None:
     warehouse: Warehouse = served["warehouse"]
-    build_marts = {row[0] for row in warehouse.query(
-        "select table_name from information_schema.tables where table_schema = 'marts'")}
+    build_marts = {
+        row[0]
+        for row in warehouse.query("select table_name from information_schema.tables where table_schema = 'marts'")
+    }
     published = dict(serving_query(warehouse, "select table_name, row_count from meta.publication_tables"))
     assert set(published) == build_marts
     for name, rows in published.items():
         assert warehouse.scalar(f'select count(*) from marts."{name}"') == rows, name
     # descriptions from the dbt docs are table and column comments BI tools can read
     manifest = json.loads((warehouse.work / "target" / "manifest.json").read_text())
-    models = {node["name"]: node for node in manifest["nodes"].values()
-              if node["resource_type"] == "model" and node["schema"] == "marts"}
-    comments = {(row[0], row[1]): row[2] for row in serving_query(
-        warehouse, "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'")}
-    table_comments = dict(serving_query(
-        warehouse, "select table_name, comment from duckdb_tables() where schema_name = 'marts'"))
+    models = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    comments = {
+        (row[0], row[1]): row[2]
+        for row in serving_query(
+            warehouse, "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'"
+        )
+    }
+    table_comments = dict(
+        serving_query(warehouse, "select table_name, comment from duckdb_tables() where schema_name = 'marts'")
+    )
     assert set(models) == build_marts
     for name, node in models.items():
         assert table_comments[name] == node["description"].strip(), name
@@ -122,8 +156,11 @@ def test_serving_copy_has_every_mart_with_its_docs_and_row_counts(served: dict) 
     con = duckdb.connect()
     for name, rows in published.items():
         assert con.execute(f"select count(*) from '{parquet / (name + '.parquet')}'").fetchone()[0] == rows
-        key_values = dict(con.execute(
-            f"select decode(key), decode(value) from parquet_kv_metadata('{parquet / (name + '.parquet')}')").fetchall())
+        key_values = dict(
+            con.execute(
+                f"select decode(key), decode(value) from parquet_kv_metadata('{parquet / (name + '.parquet')}')"
+            ).fetchall()
+        )
         assert key_values["publication_id"] == publication_id(warehouse)
     con.close()
 
@@ -165,9 +202,18 @@ def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: 
     warehouse: Warehouse = served["warehouse"]
     serving = warehouse.work / "serving" / "crm.duckdb"
     assert pii_findings(warehouse, serving) == []
-    withheld = serving_query(warehouse, "select withheld_columns from meta.publication_tables where table_name = 'dim_customer'")
-    assert sorted(withheld[0][0]) == ["address_line", "birth_date", "email", "first_name", "last_name", "phone",
-                                      "postal_code"]
+    withheld = serving_query(
+        warehouse, "select withheld_columns from meta.publication_tables where table_name = 'dim_customer'"
+    )
+    assert sorted(withheld[0][0]) == [
+        "address_line",
+        "birth_date",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "postal_code",
+    ]
     # what analysis needs instead is there, and agrees with the build's identifiers
     mismatched = serving_query(
         warehouse,
@@ -179,8 +225,17 @@ def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: 
     )
     assert mismatched == [(0,)]
     # the same check finds them when a trusted user asks for personal data
-    trusted = run("scripts/publish.py", "--warehouse", str(warehouse.path), "--serving-dir", str(tmp_path),
-                  "--target-path", str(warehouse.work / "target"), "--include-pii", warehouse=warehouse)
+    trusted = run(
+        "scripts/publish.py",
+        "--warehouse",
+        str(warehouse.path),
+        "--serving-dir",
+        str(tmp_path),
+        "--target-path",
+        str(warehouse.work / "target"),
+        "--include-pii",
+        warehouse=warehouse,
+    )
     assert trusted.returncode == 0, trusted.stderr
     findings = pii_findings(warehouse, tmp_path / "crm.duckdb")
     assert any(f.startswith("dim_customer.email:") for f in findings), findings
@@ -201,11 +256,26 @@ def browse(page: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[s
     NetLog), with name resolution switched off so nothing could load from the network anyway."""
     net_log = page.with_name(page.name + f".{len(extra)}.netlog.json")
     run = subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run", "--enable-logging=stderr", "--v=0", "--window-size=1200,6400",
-         f"--log-net-log={net_log}", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000",
-         *extra, page.as_uri()],
-        capture_output=True, text=True, timeout=180, check=False,
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,6400",
+            f"--log-net-log={net_log}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=20000",
+            *extra,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     return run, re.findall(r'"url":"([^"]+)"', net_log.read_text() if net_log.exists() else "")
 
@@ -214,8 +284,9 @@ def test_browser_checks_can_fail(tmp_path: Path) -> None:
     """The report test's checks catch what they look for: a script error on the console, and a
     page that reaches for the network."""
     page = tmp_path / "broken.html"
-    page.write_text('<html><body><img src="https://example.com/logo.png">'
-                    "<script>notDefinedAnywhere();</script></body></html>")
+    page.write_text(
+        '<html><body><img src="https://example.com/logo.png"><script>notDefinedAnywhere();</script></body></html>'
+    )
     run, urls = browse(page, "--dump-dom")
     assert "notDefinedAnywhere" in "".join(line for line in run.stderr.splitlines() if "CONSOLE" in line)
     assert "https://example.com/logo.png" in urls
@@ -224,8 +295,9 @@ def test_browser_checks_can_fail(tmp_path: Path) -> None:
 def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) -> None:
     warehouse: Warehouse = served["warehouse"]
     out = warehouse.work / "report.html"
-    written = run("scripts/report.py", "--serving-dir", str(warehouse.work / "serving"), "--out", str(out),
-                  warehouse=warehouse)
+    written = run(
+        "scripts/report.py", "--serving-dir", str(warehouse.work / "serving"), "--out", str(out), warehouse=warehouse
+    )
     assert written.returncode == 0, written.stderr
     page = out.read_text()
     # the page itself references nothing on the web; the embedded chart library (plotly.js) holds
@@ -249,26 +321,38 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
     shot, _ = browse(out, f"--screenshot={SCREENSHOT}")
     assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 50_000, shot.stderr[-2000:]
 
-    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
-                      .group(1).replace("<\\/", "</"))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+        .group(1)
+        .replace("<\\/", "</")
+    )
     assert data["whale_curve"][-1]["cumulative_net_profit_share"] == pytest.approx(1)
     assert sum(r["net_profit_share"] for r in data["profit_deciles"]) == pytest.approx(1)
     month0 = [r["retention_rate"] for r in data["cohort_retention"] if r["months_since_acquisition"] == 0]
     assert month0 and all(rate == 1 for rate in month0)
     migration = data["segment_migration"]
-    earlier = serving_query(warehouse, f"select count(*) from marts.customer_segment_history "
-                                       f"where as_of_date = '{migration['from_period']}'")[0][0]
+    earlier = serving_query(
+        warehouse,
+        f"select count(*) from marts.customer_segment_history where as_of_date = '{migration['from_period']}'",
+    )[0][0]
     assert earlier > 0 and sum(r["customer_count"] for r in migration["rows"]) == earlier
-    calibration = serving_query(warehouse, "select sum(customer_count), sum(actual_holdout_purchases) "
-                                           "from marts.clv_calibration")[0]
-    assert (sum(r["customer_count"] for r in data["clv_calibration"]),
-            sum(r["actual_holdout_purchases"] for r in data["clv_calibration"])) == calibration
-    scored = serving_query(warehouse, "select count(*) from marts.customer_lifetime_value where predicted_clv is not null")
+    calibration = serving_query(
+        warehouse, "select sum(customer_count), sum(actual_holdout_purchases) from marts.clv_calibration"
+    )[0]
+    assert (
+        sum(r["customer_count"] for r in data["clv_calibration"]),
+        sum(r["actual_holdout_purchases"] for r in data["clv_calibration"]),
+    ) == calibration
+    scored = serving_query(
+        warehouse, "select count(*) from marts.customer_lifetime_value where predicted_clv is not null"
+    )
     assert sum(r["customer_count"] for r in data["clv_value_shift"]) == scored[0][0] > 0
-    served_deciles = serving_query(warehouse, "select profit_decile, customer_count, net_profit_share "
-                                              "from marts.profitability_deciles order by 1")
-    assert [(r["profit_decile"], r["customer_count"], r["net_profit_share"]) for r in data["profit_deciles"]] == \
-        served_deciles
+    served_deciles = serving_query(
+        warehouse, "select profit_decile, customer_count, net_profit_share from marts.profitability_deciles order by 1"
+    )
+    assert [
+        (r["profit_decile"], r["customer_count"], r["net_profit_share"]) for r in data["profit_deciles"]
+    ] == served_deciles
 
     # the whale-curve sentence, checked against the top tenth of customers computed here: the
     # first ceil(n / 10) customers by net profit (ties by key), as ntile(10) makes decile 1
@@ -290,8 +374,20 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
     warehouse: Warehouse = served["warehouse"]
     serving = warehouse.work / "serving" / "crm.duckdb"
     log, stop = tmp_path / "reads.jsonl", tmp_path / "stop"
-    reader = subprocess.Popen([PYTHON, str(Path(__file__).with_name("serving_reader.py")), "--serving", str(serving),
-                               "--log", str(log), "--stop", str(stop), "--interval", "0.1"])
+    reader = subprocess.Popen(
+        [
+            PYTHON,
+            str(Path(__file__).with_name("serving_reader.py")),
+            "--serving",
+            str(serving),
+            "--log",
+            str(log),
+            "--stop",
+            str(stop),
+            "--interval",
+            "0.1",
+        ]
+    )
     bi_connection = duckdb.connect(str(serving), read_only=True)  # a dashboard left open all along
     first = bi_connection.execute("select publication_id from meta.publication").fetchone()[0]
     ids = [first]
@@ -300,8 +396,17 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
             # first, while the history's latest recorded month-end is still the one before them
             ("3-month backfill", lambda: backfill(warehouse, "--from", f"{served['backfill_from']:%Y-%m}")),
             ("full build", lambda: warehouse.dbt("build")),
-            ("append a daily batch", lambda: run("scripts/load_raw.py", str(served["batch"]), "--append", "--warehouse",
-                                                 str(warehouse.path), warehouse=warehouse)),
+            (
+                "append a daily batch",
+                lambda: run(
+                    "scripts/load_raw.py",
+                    str(served["batch"]),
+                    "--append",
+                    "--warehouse",
+                    str(warehouse.path),
+                    warehouse=warehouse,
+                ),
+            ),
             ("build after the batch", lambda: warehouse.dbt("build")),
         ]
         for name, step in steps:
@@ -327,7 +432,10 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
     assert seen <= set(ids)
     recorded = month_ends_recorded(warehouse)
     assert [day for day in recorded if day >= served["backfill_from"]][:3] == [
-        dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30)]
+        dt.date(2026, 7, 31),
+        dt.date(2026, 8, 31),
+        dt.date(2026, 9, 30),
+    ]
 
 
 def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
@@ -335,9 +443,22 @@ def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
     before = publication_id(warehouse)
     env = {**os.environ, "CRM_WAREHOUSE_PATH": str(warehouse.path), "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1"}
     build = subprocess.Popen(
-        [str(Path(PYTHON).parent / "dbt"), "build", "--full-refresh", "--project-dir", str(REPO), "--target-path",
-         str(warehouse.work / "target-killed"), "--log-path", str(warehouse.work / "logs")],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(PYTHON).parent / "dbt"),
+            "build",
+            "--full-refresh",
+            "--project-dir",
+            str(REPO),
+            "--target-path",
+            str(warehouse.work / "target-killed"),
+            "--log-path",
+            str(warehouse.work / "logs"),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     for line in build.stdout:  # kill it once it has rebuilt part of the marts
         if "fct_sales" in line and "OK created" in line:
@@ -352,8 +473,10 @@ def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
     rebuilt = warehouse.dbt("run", "--select", "dim_customer")
     assert rebuilt.returncode == 0, rebuilt.stdout[-2000:]
     # a failing data test: a customer type the contract does not know
-    warehouse.execute("update marts.dim_customer set customer_type = 'B2X' where customer_key = "
-                      "(select min(customer_key) from marts.dim_customer)")
+    warehouse.execute(
+        "update marts.dim_customer set customer_type = 'B2X' where customer_key = "
+        "(select min(customer_key) from marts.dim_customer)"
+    )
     tested = warehouse.dbt("test", "--select", "dim_customer")
     assert tested.returncode == 1
     refused = publish(warehouse)
@@ -361,8 +484,9 @@ def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
     assert publication_id(warehouse) == before
 
     # a green partial rebuild as of another date: the marts disagree on their as-of date
-    partial = warehouse.dbt("run", "--select", "int_customer_state__as_of customer_lifecycle",
-                            vars={"as_of_date": "2026-03-31"})
+    partial = warehouse.dbt(
+        "run", "--select", "int_customer_state__as_of customer_lifecycle", vars={"as_of_date": "2026-03-31"}
+    )
     assert partial.returncode == 0, partial.stdout[-2000:]
     refused = publish(warehouse)
     assert refused.returncode == 2 and "not at one as-of date" in refused.stderr, refused.stderr

@@ -38,7 +38,10 @@ def readme_commands() -> list[str]:
 def copy_repo(to: Path) -> None:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
     for name in filter(None, listed):
         source = REPO / name
@@ -61,7 +64,8 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     copy_repo(repo)
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("CRM_", "DBT_", "DEMO_", "HISTORY_", "MAKE", "MFLAGS"))
     }
     env.update(SMALL_DEMO, DO_NOT_TRACK="1")
@@ -78,12 +82,15 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
 
     con = duckdb.connect(str(repo / "warehouse.duckdb"), read_only=True)
     try:
-        periods = [str(d) for (d,) in con.execute("select as_of_date from snapshots.segment_history_periods order by 1").fetchall()]
+        periods = [
+            str(d)
+            for (d,) in con.execute("select as_of_date from snapshots.segment_history_periods order by 1").fetchall()
+        ]
         assert periods == ["2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31"]
         # the last command rebuilt the state as of 2025-06-30 without touching the history
-        assert [str(d) for (d,) in con.execute("select distinct as_of_date from marts.customer_profitability").fetchall()] == [
-            "2025-06-30"
-        ]
+        assert [
+            str(d) for (d,) in con.execute("select distinct as_of_date from marts.customer_profitability").fetchall()
+        ] == ["2025-06-30"]
     finally:
         con.close()
     assert list((repo / "target" / "compiled" / "crm_warehouse" / "analyses").glob("*.sql"))

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.db import one
+from crm_warehouse.db import one, project_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = project_dir()
 HISTORY_MARTS = ("customer_segment_history", "segment_migration")
 
 

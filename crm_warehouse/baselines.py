@@ -28,7 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
+from crm_warehouse.db import project_dir
+
+REPO = project_dir()
 WINDOW_MONTHS = 12
 FUTURE_TOLERANCE_HOURS = 24
 COLUMNS = ["customer", "revenue", "net_profit", "profit_decile", "abc_class", "tenure_days", "recency_days"]

@@ -38,9 +38,9 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.db import one
+from crm_warehouse.db import one, project_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = project_dir()
 BIN = Path(sys.executable).parent
 
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.db import one
+from crm_warehouse.db import one, project_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = project_dir()
 # contact fields, in file order, written when the serving copy holds them
 CONTACT_FIELDS = (
     "first_name",

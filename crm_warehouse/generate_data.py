@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Generate a realistic, messy raw CRM data set in the raw contract (SPEC section 3).
+"""Generate a realistic, messy raw CRM data set in the raw contract (README, "Raw contract").
 
-Everything is computed inside DuckDB with vectorised SQL. Randomness comes from
-``hash(seed, salt, key)`` rather than ``random()``, so the output depends only on the
-seed and the arguments, never on thread scheduling: same seed, same bytes.
+Everything is computed inside DuckDB with vectorised SQL. Randomness comes from one hash of
+the key mixed with a per-purpose salt, ``hash(xor(hash(seed, salt), key))``, rather than
+``random()``, so the output depends only on the seed and the arguments, never on thread
+scheduling: same seed, same bytes.
 
 Writes ``customers``, ``products``, ``transactions`` and ``interactions`` as Parquet to
 ``--out`` and, in ``--out/truth/`` (never loaded as raw): the true person behind every
@@ -547,8 +548,8 @@ class Generator:
             union all
             select
                 {n_p} + d as record_no,
-                -- duplicates favour active customers a little (they are the ones re-registering)
-                floor(pow(u('dup_person', d), 1.0) * {n_p})::int as person_id,
+                -- the person a duplicate record belongs to: any person, uniformly
+                floor(u('dup_person', d) * {n_p})::int as person_id,
                 true as is_duplicate
             from range({n_d}) as t (d)
         """)

@@ -39,9 +39,9 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.db import one
+from crm_warehouse.db import one, project_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = project_dir()
 SERVING_FILE = "crm.duckdb"
 MARTS_SCHEMA = "marts"
 # Marts computed as of one date carry the dbt tag customer_state: a publication holds them at a

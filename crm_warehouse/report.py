@@ -31,7 +31,9 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-REPO = Path(__file__).resolve().parents[1]
+from crm_warehouse.db import project_dir
+
+REPO = project_dir()
 ABC_ORDER = ["A", "B", "C", "none"]
 STAGE_ORDER = ["new", "active", "reactivated", "at_risk", "churned"]
 COLOURS = {"A": "#1b7837", "B": "#7fbf7b", "C": "#d9a441", "none": "#bbbbbb"}

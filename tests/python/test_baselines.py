@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import baselines  # scripts/ is on the path (conftest)
 from conftest import DataSet
+from crm_warehouse import baselines
 
 
 def test_plain_sql_and_pandas_baselines_agree_row_for_row(small_data: DataSet) -> None:

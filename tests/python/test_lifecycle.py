@@ -18,7 +18,7 @@ AS_OF_MARTS = ("customer_lifecycle", "cohort_retention", "churn_summary")
 
 
 def stage(first: dt.date, last: dt.date, gap_before_last: int | None, as_of: dt.date) -> str:
-    """SPEC section 5, written out here independently of the SQL."""
+    """The lifecycle definitions (README, "What the marts answer"), written out here independently of the SQL."""
     if (as_of - first).days <= 90:
         return "new"
     recency = (as_of - last).days

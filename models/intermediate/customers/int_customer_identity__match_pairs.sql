@@ -78,14 +78,9 @@ all_pairs as (
 select
     record_id_a,
     record_id_b,
-    -- the strongest rule that matched the pair: email, then phone, then name and postal code
-    min(
-        case match_rule when 'email' then 1 when 'phone' then 2 else 3 end
-    ) as rule_rank,
-    case min(case match_rule when 'email' then 1 when 'phone' then 2 else 3 end)
-        when 1 then 'email'
-        when 2 then 'phone'
-        else 'name_and_postal_code'
-    end as match_rule
+    -- the strongest rule that matched the pair (macros/identity_rules.sql: email, then phone,
+    -- then name and postal code)
+    min({{ identity_rule_rank('match_rule') }}) as rule_rank,
+    {{ identity_rule_name('min(' ~ identity_rule_rank('match_rule') ~ ')') }} as match_rule
 from all_pairs
 group by record_id_a, record_id_b

@@ -92,12 +92,7 @@ select
     {{ dbt.hash('labels_' ~ passes ~ '.label') }} as customer_key,
     labels_{{ passes }}.label as component_label,
     component_sizes.component_record_count,
-    case best_rule_per_record.rule_rank
-        when 1 then 'email'
-        when 2 then 'phone'
-        when 3 then 'name_and_postal_code'
-        else 'single_record'
-    end as match_rule
+    {{ identity_rule_name('best_rule_per_record.rule_rank', "'single_record'") }} as match_rule
 from records
 inner join labels_{{ passes }} on records.record_id = labels_{{ passes }}.record_id
 inner join component_sizes on labels_{{ passes }}.label = component_sizes.label

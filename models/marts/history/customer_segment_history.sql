@@ -5,10 +5,9 @@
 -- Before the snapshot has ever run (a plain `dbt run` on a new warehouse) there is no history
 -- yet: the mart is empty instead of failing.
 {%- set snapshot = ref('customer_segments_snapshot') %}
-{%- set periods_table = source('segment_history', 'segment_history_periods') %}
-{#- asked of the database when the model runs: the snapshot may have created both tables earlier
-    in this same invocation, after dbt filled its relation cache (a cache lookup says they are missing) #}
-{%- set recorded = execute and table_exists(snapshot) and table_exists(periods_table) %}
+{#- asked of the database when the model runs: the snapshot may have created its table earlier
+    in this same invocation, after dbt filled its relation cache (a cache lookup says it is missing) #}
+{%- set recorded = execute and table_exists(snapshot) %}
 
 with
 
@@ -30,12 +29,7 @@ versions as (
 ),
 
 periods as (
-    {%- if recorded %}
-    select as_of_date from {{ periods_table }}
-    {%- else %}
-    select cast(null as date) as as_of_date
-    where false
-    {%- endif %}
+    select as_of_date from {{ ref('stg_history__segment_history_periods') }}
 )
 
 select

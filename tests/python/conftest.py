@@ -135,3 +135,26 @@ def loaded_warehouse(tmp_path: Path, small_data: DataSet) -> Warehouse:
     warehouse = Warehouse(tmp_path / "warehouse.duckdb", tmp_path)
     load(small_data.path, warehouse.path)
     return warehouse
+
+
+# The files with the most dbt builds, slowest first: pytest-xdist hands whole files to its two
+# workers in collection order, so starting with the long ones lets both finish together
+# instead of one running the README walk-through alone at the end.
+SLOWEST_FIRST = (
+    "test_readme.py",
+    "test_publish.py",
+    "test_history.py",
+    "test_incremental.py",
+    "test_campaigns.py",
+    "test_identity_and_quality.py",
+    "test_data_shapes.py",
+    "test_lifecycle.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: the tests of a file keep their order

@@ -4,6 +4,8 @@
 -- then. Before the history has ever been recorded (a plain `dbt run` on a new warehouse) the
 -- table does not exist yet and this is empty instead of failing.
 {{ config(materialized='ephemeral') }}
+-- the snapshot's post-hook writes the table: compile this (and run its tests) only after it
+-- depends_on: {{ ref('customer_segments_snapshot') }}
 {%- set periods_table = source('segment_history', 'segment_history_periods') %}
 {#- asked of the database at run time: the snapshot may have created the table earlier in this
     same invocation, after dbt filled its relation cache #}

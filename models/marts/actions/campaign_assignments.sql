@@ -9,9 +9,10 @@
 --    can be measured. The audience is ordered by action, ABC class, lifecycle stage and an MD5
 --    hash of campaign and customer, and every 1/control_share-th customer of that order is
 --    control (systematic sampling). The control share is then exact to one customer overall
---    and in each action, class and stage, which a coin flip per customer is not (10% of 1,000
---    customers by coin flip is off by more than one point a third of the time); the hash makes
---    the choice the same on every re-run of the same data.
+--    and in each action (the first sort key), and within a few customers in each class and
+--    stage (their blocks' rounding errors add up), which a coin flip per customer is not (10%
+--    of 1,000 customers by coin flip is off by more than one point a third of the time); the
+--    hash makes the choice the same on every re-run of the same data.
 with
 
 candidates as (

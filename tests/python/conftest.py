@@ -20,6 +20,10 @@ from crm_warehouse import generate_data, load_raw
 
 REPO = Path(__file__).resolve().parents[2]
 
+# `dbt build --exclude *NO_TESTS`: models, seeds and snapshots without the data and unit tests,
+# for tests that compare results (the full build with every test runs in built_warehouse).
+NO_TESTS = ("resource_type:test", "resource_type:unit_test")
+
 # Small enough for CI, large enough that every defect kind is planted many times.
 SMALL = {"customers": 3000, "lines": 30000, "seed": 7}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import DataSet, Warehouse, load
+from conftest import NO_TESTS, DataSet, Warehouse, load
 
 MARTS = (
     "fct_sales",
@@ -106,7 +106,7 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
 
     incremental = Warehouse(tmp_path / "incremental.duckdb", tmp_path / "inc")
     load(first, incremental.path)
-    assert incremental.dbt("build").returncode == 0
+    assert incremental.dbt("build", "--exclude", *NO_TESTS).returncode == 0
     first_lines = incremental.scalar("select count(*) from marts.fct_sales")
     quarantined_unknown = incremental.scalar(
         "select count(*) from marts.quarantine_transactions where reason_code = 'unknown_customer'"
@@ -119,13 +119,13 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     assert unknown_products > 0, "lines of products that arrive in the second batch start in quarantine"
 
     load(second, incremental.path, append=True)
-    result = incremental.dbt("build")
+    result = incremental.dbt("build", "--exclude", *NO_TESTS)
     assert result.returncode == 0, result.stdout[-4000:]
     assert incremental.scalar("select count(*) from marts.fct_sales") > first_lines
 
     full = Warehouse(tmp_path / "full.duckdb", tmp_path / "full")
     shutil.copy(incremental.path, full.path)
-    result = full.dbt("build", "--full-refresh")
+    result = full.dbt("build", "--full-refresh", "--exclude", *NO_TESTS)
     assert result.returncode == 0, result.stdout[-4000:]
 
     for mart in MARTS:

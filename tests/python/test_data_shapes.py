@@ -383,3 +383,26 @@ def test_edge_shape_one_person_one_customer_and_a_calendar_in_the_future(
     assert warehouse.query("select lifecycle_stage, purchase_count from marts.customer_lifecycle") == [
         ("active", 100_004)
     ]
+
+
+def test_minimal_shape_campaign_rules_work_without_the_clv_model(
+    minimal: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    """Forty customers are too few to fit the CLV models: the campaign rules fall back to the
+    lifecycle stage's prior P(alive) and the window's order run rate, and still give audiences."""
+    _, warehouse, _ = minimal
+    assert warehouse.query("select distinct status from marts.clv_model_parameters") == [("too_little_data",)]
+    priors = dict(warehouse.query("select lifecycle_stage, alive_prior from raw.lifecycle_alive_priors"))
+    orders = dict(warehouse.query("select customer_key, order_count from marts.customer_profitability"))
+    rows = warehouse.query(
+        "select customer_key, lifecycle_stage, value_basis, probability_alive, expected_purchases_if_alive "
+        "from marts.campaign_candidates"
+    )
+    assert rows, "the minimal shape has customers the rules pick"
+    for key, stage, basis, p_alive, purchases in rows:
+        assert basis == "lifecycle_rules"
+        assert p_alive == priors[stage]
+        assert purchases == orders.get(key, 0)  # a 12-month window and a 12-month horizon: the run rate
+    tiers = warehouse.scalar("select count(*) from marts.customer_loyalty_tiers")
+    assert tiers == warehouse.scalar("select count(*) from marts.customer_lifecycle")
+    assert warehouse.scalar("select count(*) from marts.campaign_summary") == 2

@@ -24,88 +24,75 @@ from types import MappingProxyType
 
 from crm_warehouse.generator import Generator
 from crm_warehouse.generator.config import (
-    CUSTOMER_DEFECT_GROUPS,
     DEFAULT_RATES,
+    DEFAULT_SHARES,
     ON_DISK_FROM_LINES,
-    TRANSACTION_QUARANTINE_KINDS,
     GeneratorConfig,
+    checked_overrides,
 )
 
 
-def parse_args(argv: list[str] | None) -> GeneratorConfig:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--out", required=True, type=Path, help="output folder; must not exist or be empty (see --overwrite)"
-    )
-    parser.add_argument(
-        "--overwrite", action="store_true", help="replace the output folder and everything in it when it is not empty"
-    )
-    parser.add_argument(
-        "--customers", type=int, default=50_000, help="customer records, duplicates included (default 50000)"
-    )
-    parser.add_argument(
-        "--lines", type=int, default=1_000_000, help="transaction lines, defects included (default 1000000)"
-    )
-    parser.add_argument("--products", type=int, default=500, help="products (default 500)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--out", required=True, type=Path, help="output folder; must not exist or be empty (see --overwrite)")
+    add("--overwrite", action="store_true", help="replace the output folder and everything in it when it is not empty")
+    add("--customers", type=int, default=50_000, help="customer records, duplicates included (default 50000)")
+    add("--lines", type=int, default=1_000_000, help="transaction lines, defects included (default 1000000)")
+    add("--products", type=int, default=500, help="products (default 500)")
+    add("--seed", type=int, default=42, help="random seed (default 42)")
+    add(
         "--start-date",
         type=dt.date.fromisoformat,
         default=dt.date(2022, 1, 1),
         help="first business date (default 2022-01-01)",
     )
-    parser.add_argument(
+    add(
         "--end-date",
         type=dt.date.fromisoformat,
         default=dt.date(2026, 10, 31),
         help="last business date (default 2026-10-31)",
     )
-    parser.add_argument(
+    add(
         "--rate",
         action="append",
         default=[],
         metavar="KIND=VALUE",
-        help="override a planted defect rate, e.g. --rate invalid_email=0.05; kinds: " + ", ".join(DEFAULT_RATES),
+        help="override a planted defect rate or population share, e.g. --rate invalid_email=0.05 (defaults and "
+        "what each means: crm_warehouse/generator/config.py); defects: "
+        + ", ".join(DEFAULT_RATES)
+        + "; shares: "
+        + ", ".join(DEFAULT_SHARES),
     )
-    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
-    parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 8GB")
-    parser.add_argument(
+    add("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    add("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 8GB")
+    add(
         "--work-on-disk",
         choices=["auto", "yes", "no"],
         default="auto",
         help="build the tables in a temporary DuckDB file (compressed) instead of in memory; auto: from "
         f"{ON_DISK_FROM_LINES:,} lines (an in-memory build spills uncompressed and needs far more temporary disk)",
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.customers < 10:
-        parser.error("--customers must be at least 10")
-    if args.lines < 10:
-        parser.error("--lines must be at least 10")
-    if args.products < 5:
-        parser.error("--products must be at least 5")
+
+def parse_args(argv: list[str] | None) -> GeneratorConfig:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    minimums = {"customers": 10, "lines": 10, "products": 5}
+    for name, minimum in minimums.items():
+        if getattr(args, name) < minimum:
+            parser.error(f"--{name} must be at least {minimum}")
     if args.end_date <= args.start_date:
         parser.error("--end-date must be after --start-date")
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file, not a folder")
     if args.out.is_dir() and any(args.out.iterdir()) and not args.overwrite:
         parser.error(f"--out {args.out} is not empty; pass --overwrite to replace everything in it")
-    rates = dict(DEFAULT_RATES)
-    for item in args.rate:
-        kind, sep, value = item.partition("=")
-        if not sep or kind not in rates:
-            parser.error(f"--rate {item!r}: expected KIND=VALUE with KIND one of {', '.join(rates)}")
-        try:
-            rates[kind] = float(value)
-        except ValueError:
-            parser.error(f"--rate {item!r}: {value!r} is not a number")
-        if not 0.0 <= rates[kind] < 1.0:
-            parser.error(f"--rate {item!r}: a rate must be in [0, 1)")
-    for _, kinds in CUSTOMER_DEFECT_GROUPS:
-        if sum(rates[k] for k in kinds) >= 1.0:
-            parser.error(f"--rate: the rates of {', '.join(kinds)} must sum to less than 1")
-    if sum(rates[k] for k in TRANSACTION_QUARANTINE_KINDS) >= 1.0:
-        parser.error("--rate: the transaction defect rates must sum to less than 1")
+    try:
+        rates, shares = checked_overrides(args.rate)
+    except ValueError as exc:
+        parser.error(str(exc))
     return GeneratorConfig(
         out=args.out,
         customers=args.customers,
@@ -115,6 +102,7 @@ def parse_args(argv: list[str] | None) -> GeneratorConfig:
         start_date=args.start_date,
         end_date=args.end_date,
         rates=MappingProxyType(rates),
+        shares=MappingProxyType(shares),
         threads=args.threads,
         memory_limit=args.memory_limit,
         work_on_disk=args.work_on_disk,

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from crm_warehouse.generator.config import MAX_UBIGINT_PLUS_ONE, ON_DISK_FROM_LINES, GeneratorConfig
+from crm_warehouse.generator import vocabulary as vocab
+from crm_warehouse.generator.config import (
+    CALENDAR_BUCKETS,
+    MAX_UBIGINT_PLUS_ONE,
+    ON_DISK_FROM_LINES,
+    PHONE_COUNTRY_CODE,
+    PHONE_NATIONAL_LENGTH,
+    PRODUCT_BUCKETS,
+    GeneratorConfig,
+)
+from crm_warehouse.generator.sql import render, sql_list
 
 
 class GeneratorBase:
     """One DuckDB connection (in memory, or in a temporary file for large sizes: see
-    ON_DISK_FROM_LINES) with the seeded random macros, and the sizes every builder reads."""
+    ON_DISK_FROM_LINES) with the seeded random macros, the sizes every builder reads, and the
+    values every query template is rendered with."""
 
     def __init__(self, config: GeneratorConfig) -> None:
         self.config = config
         self.rates = config.rates
+        self.shares = config.shares
         # Sizes beyond memory spill to disk instead of failing.
         self.spill_dir = Path(tempfile.mkdtemp(prefix="crm-generate-"))
         on_disk = config.work_on_disk == "yes" or (config.work_on_disk == "auto" and config.lines >= ON_DISK_FROM_LINES)
@@ -27,7 +40,7 @@ class GeneratorBase:
             self.con.execute("set memory_limit = ?", [config.memory_limit])
         self.con.execute("set preserve_insertion_order = true")
         self.con.execute("set temp_directory = ?", [str(self.spill_dir)])
-        # u(salt, key): a uniform draw in [0, 1) that depends only on seed, salt and integer key.
+        # u(salt, k): a uniform draw in [0, 1) that depends only on seed, salt and integer key.
         # The salt is mixed into the key before one hash: hash(seed, salt, k) combines the
         # per-argument hashes so weakly that draws with different salts come out correlated.
         self.con.execute(
@@ -42,6 +55,45 @@ class GeneratorBase:
         self.n_records = config.customers
         self.n_duplicates = round(config.customers * self.rates["duplicate_record"])
         self.n_persons = max(1, self.n_records - self.n_duplicates)
+        self.context = self._context()
+
+    def _context(self) -> dict[str, Any]:
+        config = self.config
+        return {
+            "start_date": config.start_date,
+            "end_date": config.end_date,
+            "span_days": self.span_days,
+            "n_persons": self.n_persons,
+            "n_duplicates": self.n_duplicates,
+            "n_lines": config.lines,
+            "n_products": config.products,
+            "rates": dict(self.rates),
+            "shares": dict(self.shares),
+            "product_buckets": PRODUCT_BUCKETS,
+            "calendar_buckets": CALENDAR_BUCKETS,
+            "phone_country_code": PHONE_COUNTRY_CODE,
+            "phone_national_length": PHONE_NATIONAL_LENGTH,
+            "source_systems": vocab.SOURCE_SYSTEMS,
+            "systems_b2c": [(s, w) for s, _, _, w, _ in vocab.SOURCE_SYSTEMS],
+            "systems_b2b": [(s, w) for s, _, _, _, w in vocab.SOURCE_SYSTEMS],
+            "categories": vocab.CATEGORIES,
+            "interaction_types": vocab.INTERACTION_TYPES,
+            "first_names": sql_list(vocab.FIRST_NAMES),
+            "last_names": sql_list(vocab.LAST_NAMES),
+            "streets": sql_list(vocab.STREETS),
+            "cities": sql_list(vocab.CITIES),
+            "email_domains": sql_list(vocab.EMAIL_DOMAINS),
+            "company_words": sql_list(vocab.COMPANY_WORDS),
+            "company_suffixes": sql_list(vocab.COMPANY_SUFFIXES),
+            "agency_words": sql_list(vocab.AGENCY_WORDS),
+            "acquisition_channels": sql_list(vocab.ACQUISITION_CHANNELS),
+            "product_adjectives": sql_list(vocab.PRODUCT_ADJECTIVES),
+            "channels": sql_list(vocab.CHANNELS),
+        }
 
     def sql(self, query: str) -> None:
         self.con.execute(query)
+
+    def run_query(self, name: str, **values: Any) -> None:
+        """Render queries/NAME.sql with the shared values and these, and run it."""
+        self.con.execute(render(name, {**self.context, **values}))

@@ -38,6 +38,62 @@ DEFAULT_RATES: dict[str, float] = {
     "transaction_type_case_variant": 0.01,
 }
 
+# Shares that shape the population and how its records and lines vary (not defects a check
+# should find). Each is the probability that one person, record, order or line has the trait;
+# `--rate KIND=VALUE` overrides them like the defect rates, and summary.json records them.
+DEFAULT_SHARES: dict[str, float] = {
+    # persons: customer type (B2C is the rest)
+    "b2b_person": 0.15,
+    "b2g_person": 0.05,
+    # persons: behaviour
+    "one_time_buyer": 0.25,  # a person whose first window lasts one day
+    "serial_returner": 0.06,  # returns 30-50% of orders instead of 1-5%
+    "heavy_service_user": 0.05,  # eight times the service contacts
+    "comeback": 0.15,  # comes back for a second window after a long gap
+    # persons: B2B and B2G contact data
+    "company_switchboard_phone": 0.4,  # gives the company switchboard, shared by colleagues
+    "company_generic_email": 0.3,  # gives the company's info@ address, shared by colleagues
+    "company_birth_date_known": 0.3,  # B2B and B2G records with a birth date at all
+    # customer records: how a duplicate record of a person drifts from the first
+    "duplicate_same_system": 0.35,  # recorded again in the person's first source system
+    "duplicate_name_typo": 0.15,
+    "duplicate_email_case_variant": 0.40,  # email group (exclusive)
+    "duplicate_email_dropped": 0.15,
+    "duplicate_email_changed": 0.10,
+    "duplicate_phone_format_variant": 0.50,  # phone group (exclusive)
+    "duplicate_phone_dropped": 0.20,
+    "duplicate_phone_changed": 0.10,
+    "duplicate_moved": 0.15,  # a new street address and postal code
+    # customer records: how they are typed
+    "phone_formatted": 0.5,  # a first record's phone typed with separators, not digits only
+    "name_in_capitals": 0.05,
+    "first_name_with_spaces": 0.03,
+    "sentinel_1911_11_11": 0.6,  # of the sentinel birth dates; the rest are 1900-01-01
+    "impossible_birth_after_created": 0.5,  # of the impossible birth dates; the rest before 1900
+    # orders and lines
+    "channel_off_system": 0.15,  # an order in another channel than its source system's usual one
+    "marked_down_line": 0.2,  # priced 15% below list
+    "discounted_line": 0.2,  # with a discount of up to 25% of the line amount
+    "zero_quantity": 0.5,  # of the non-positive quantities; the rest are negative
+    "type_in_capitals": 0.5,  # of the transaction type case variants; the rest padded and capitalised
+    # service interactions per transaction line
+    "interactions_per_line": 0.06,
+}
+# Persons per B2B or B2G organisation, on average
+PERSONS_PER_COMPANY = 4
+
+# Shares drawn from one uniform as mutually exclusive outcomes: each group must sum below 1
+SHARE_GROUPS: dict[str, tuple[str, ...]] = {
+    "customer type": ("b2b_person", "b2g_person"),
+    "duplicate email": ("duplicate_email_case_variant", "duplicate_email_dropped", "duplicate_email_changed"),
+    "duplicate phone": ("duplicate_phone_format_variant", "duplicate_phone_dropped", "duplicate_phone_changed"),
+}
+
+# The phone numbers are North American; the truth's "shared phone" normalises them as the
+# warehouse does with the vars of the same names (their defaults in dbt_project.yml)
+PHONE_COUNTRY_CODE = "1"
+PHONE_NATIONAL_LENGTH = 10
+
 CUSTOMER_DEFECT_GROUPS = (
     ("birth", ("sentinel_birth_date", "impossible_birth_date")),
     ("email", ("invalid_email", "placeholder_email")),
@@ -75,6 +131,32 @@ class GeneratorConfig:
     start_date: dt.date
     end_date: dt.date
     rates: Mapping[str, float]
+    shares: Mapping[str, float]
     threads: int | None = None
     memory_limit: str | None = None
     work_on_disk: str = "auto"
+
+
+def checked_overrides(items: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """The defect rates and shares with the `KIND=VALUE` overrides applied; a ValueError that
+    says what is wrong for an unknown kind, a value that is not a probability, or a group of
+    exclusive outcomes that sums to 1 or more."""
+    rates, shares = dict(DEFAULT_RATES), dict(DEFAULT_SHARES)
+    for item in items:
+        kind, sep, value = item.partition("=")
+        target = rates if kind in rates else shares if kind in shares else None
+        if not sep or target is None:
+            raise ValueError(f"--rate {item!r}: expected KIND=VALUE with KIND one of {', '.join([*rates, *shares])}")
+        try:
+            target[kind] = float(value)
+        except ValueError:
+            raise ValueError(f"--rate {item!r}: {value!r} is not a number") from None
+        if not 0.0 <= target[kind] < 1.0:
+            raise ValueError(f"--rate {item!r}: a rate must be in [0, 1)")
+    groups = [(kinds, rates) for _, kinds in CUSTOMER_DEFECT_GROUPS] + [(k, shares) for k in SHARE_GROUPS.values()]
+    for kinds, values in groups:
+        if sum(values[k] for k in kinds) >= 1.0:
+            raise ValueError(f"--rate: the rates of {', '.join(kinds)} must sum to less than 1")
+    if sum(rates[k] for k in TRANSACTION_QUARANTINE_KINDS) >= 1.0:
+        raise ValueError("--rate: the transaction defect rates must sum to less than 1")
+    return rates, shares

@@ -1,6 +1,30 @@
-"""SQL snippets the generator composes its queries from."""
+"""The generator's queries: Jinja templates in queries/ (one statement or a few per file,
+linted by sqlfluff like the dbt models), rendered with the helper macros of
+queries/macros/helpers.sql."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+QUERIES = Path(__file__).parent / "queries"
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(QUERIES),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+_helpers = _ENV.get_template("macros/helpers.sql").module
+_ENV.globals.update({name: getattr(_helpers, name) for name in ("pick", "cumulative_case", "phone_digits")})
+
+
+def render(name: str, context: dict[str, Any]) -> str:
+    """The SQL of queries/NAME.sql for these values; a value the template needs and the context
+    lacks is an error, not an empty string."""
+    return _ENV.get_template(f"{name}.sql").render(context)
 
 
 def sql_list(values: tuple[str, ...] | list[str]) -> str:
@@ -8,16 +32,11 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def pick(list_sql: str, salt: str, key: str) -> str:
-    """SQL that picks one element of a list literal uniformly by a hash draw."""
-    return f"({list_sql})[1 + floor(u('{salt}', {key}) * len({list_sql}))::int]"
-
-
-def cumulative_case(salt: str, key: str, options: tuple[tuple[str, float], ...]) -> str:
-    """SQL CASE that picks a label by cumulative weights (weights need not sum to 1)."""
-    total = sum(w for _, w in options)
-    parts, acc = [], 0.0
-    for label, weight in options[:-1]:
-        acc += weight / total
-        parts.append(f"when u('{salt}', {key}) < {acc:.10f} then '{label}'")
-    return f"case {' '.join(parts)} else '{options[-1][0]}' end"
+def cumulative_cuts(shares: dict[str, float] | Any, kinds: tuple[str, ...]) -> list[float]:
+    """The running sums of the named shares, as the thresholds of one mutually exclusive draw
+    (rounded to 10 digits, so 0.4 + 0.15 is the 0.55 it is meant to be)."""
+    cuts, acc = [], 0.0
+    for kind in kinds:
+        acc += shares[kind]
+        cuts.append(round(acc, 10))
+    return cuts

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the HTML report from the serving copy: `crm report --help`. The code is crm_warehouse/report.py."""
+"""Write the HTML report from the serving copy: `crm report --help`. The code is crm_warehouse/report/."""
 
 import sys
 

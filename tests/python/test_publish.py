@@ -13,98 +13,34 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import NO_TESTS, REPO, DataSet, Warehouse, load
+from serving_helpers import (
+    PYTHON,
+    backfill,
+    browse,
+    hold_back_latest_lines,
+    month_ends_recorded,
+    pii_findings,
+    publication_id,
+    publish,
+    run,
+    serving_query,
+)
 
-PYTHON = sys.executable
-EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
-PHONE = r"^\+?[0-9 ().-]{10,}$"
 SCREENSHOT = REPO / "test-output" / "report.png"
-
-
-def run(*command: str, warehouse: Warehouse, **env: str) -> subprocess.CompletedProcess:
-    full_env = {
-        **os.environ,
-        "CRM_WAREHOUSE_PATH": str(warehouse.path),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-        **env,
-    }
-    return subprocess.run([PYTHON, *command], env=full_env, cwd=REPO, capture_output=True, text=True, check=False)
-
-
-def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
-    return run(
-        "scripts/publish.py",
-        "--warehouse",
-        str(warehouse.path),
-        "--serving-dir",
-        str(warehouse.work / "serving"),
-        "--target-path",
-        str(warehouse.work / "target"),
-        *extra,
-        warehouse=warehouse,
-    )
-
-
-def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
-    # the backfill's own dbt run writes its manifest to the same target folder as the builds
-    return run(
-        "scripts/backfill_history.py",
-        "--warehouse",
-        str(warehouse.path),
-        *extra,
-        warehouse=warehouse,
-        DBT_TARGET_PATH=str(warehouse.work / "target"),
-    )
-
-
-def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse.work / "serving" / "crm.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def publication_id(warehouse: Warehouse) -> str:
-    return serving_query(warehouse, "select publication_id from meta.publication")[0][0]
-
-
-def month_ends_recorded(warehouse: Warehouse) -> list:
-    return [row[0] for row in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dict:
     work = tmp_path_factory.mktemp("served")
-    initial, batch = work / "initial", work / "batch"
-    for folder in (initial, batch):
-        folder.mkdir()
-    for source in small_data.path.iterdir():
-        if source.is_file() and source.name != "transactions.parquet":
-            shutil.copy(source, initial / source.name)
-    con = duckdb.connect()
-    lines = f"read_parquet('{small_data.path / 'transactions.parquet'}')"
-    cutoff = con.execute(f"select quantile_disc(transaction_at, 0.98) from {lines}").fetchone()[0]
-    con.execute(
-        f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
-        f"to '{initial / 'transactions.parquet'}'",
-        [cutoff],
-    )
-    con.execute(
-        f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff]
-    )
-    con.close()
-
+    initial, batch = hold_back_latest_lines(small_data.path, work, 0.02)
     warehouse = Warehouse(work / "warehouse.duckdb", work)
     load(initial, warehouse.path)
     build = warehouse.dbt("build")
@@ -165,39 +101,6 @@ def test_serving_copy_has_every_mart_with_its_docs_and_row_counts(served: dict) 
     con.close()
 
 
-def pii_findings(warehouse: Warehouse, serving: Path) -> list[str]:
-    """Text values shaped like an email or a phone, and dates equal to a customer's birth date."""
-    con = duckdb.connect(str(serving), read_only=True)
-    con.execute(f"attach '{warehouse.path}' as build (read_only)")
-    found = []
-    try:
-        columns = con.execute(
-            """select table_name, column_name, data_type from information_schema.columns
-            where table_catalog = 'crm' and table_schema = 'marts'"""
-        ).fetchall()
-        for table, column, data_type in columns:
-            if data_type == "VARCHAR":
-                hits = con.execute(
-                    f"""select count(*) filter (where regexp_full_match("{column}", '{EMAIL}')),
-                        count(*) filter (where regexp_full_match("{column}", '{PHONE}')
-                                         and length(regexp_replace("{column}", '[^0-9]', '', 'g')) >= 10)
-                    from crm.marts."{table}" """
-                ).fetchone()
-                if any(hits):
-                    found.append(f"{table}.{column}: {hits[0]} emails, {hits[1]} phones")
-            elif data_type == "DATE" and any(c == "customer_key" for t, c, _ in columns if t == table):
-                same = con.execute(
-                    f"""select count(*) from crm.marts."{table}" as t
-                    inner join build.marts.dim_customer as d on t.customer_key = d.customer_key
-                    where t."{column}" = d.birth_date"""
-                ).fetchone()[0]
-                if same:
-                    found.append(f"{table}.{column}: {same} birth dates")
-    finally:
-        con.close()
-    return found
-
-
 def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: Path) -> None:
     warehouse: Warehouse = served["warehouse"]
     serving = warehouse.work / "serving" / "crm.duckdb"
@@ -243,43 +146,6 @@ def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: 
     assert any(f.startswith("dim_customer.birth_date:") for f in findings), findings
 
 
-def chromium() -> str:
-    for name in ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("no Chromium on PATH: install it with `apt-get install chromium-headless-shell` (make test does this)")
-
-
-def browse(page: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
-    """Open a page in headless Chromium; returns the run and every network URL it requested (its
-    NetLog), with name resolution switched off so nothing could load from the network anyway."""
-    net_log = page.with_name(page.name + f".{len(extra)}.netlog.json")
-    run = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1200,6400",
-            f"--log-net-log={net_log}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--virtual-time-budget=20000",
-            *extra,
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    return run, re.findall(r'"url":"([^"]+)"', net_log.read_text() if net_log.exists() else "")
-
-
 def test_browser_checks_can_fail(tmp_path: Path) -> None:
     """The report test's checks catch what they look for: a script error on the console, and a
     page that reaches for the network."""
@@ -292,7 +158,9 @@ def test_browser_checks_can_fail(tmp_path: Path) -> None:
     assert "https://example.com/logo.png" in urls
 
 
-def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) -> None:
+@pytest.fixture(scope="module")
+def report(served: dict) -> dict:
+    """The report of the served warehouse, written once: its page and its embedded data."""
     warehouse: Warehouse = served["warehouse"]
     out = warehouse.work / "report.html"
     written = run(
@@ -300,32 +168,38 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
     )
     assert written.returncode == 0, written.stderr
     page = out.read_text()
+    embedded = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    assert embedded
+    return {"path": out, "page": page, "data": json.loads(embedded.group(1).replace("<\\/", "</"))}
+
+
+def test_report_renders_offline_in_a_browser(report: dict) -> None:
     # the page itself references nothing on the web; the embedded chart library (plotly.js) holds
     # URL strings for features the report does not use (maps, its logo), and the NetLog below
     # shows the browser requests none of them
-    own_markup = re.sub(r'<script id="chart-library">.*?</script>', "", page, flags=re.S)
+    own_markup = re.sub(r'<script id="chart-library">.*?</script>', "", report["page"], flags=re.S)
     assert "http" not in own_markup.lower()
 
-    dom, urls = browse(out, "--dump-dom")
+    dom, urls = browse(report["path"], "--dump-dom")
     assert urls == []
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert console == [], console
     assert '<div id="report-errors"></div>' in dom.stdout
     charts = re.findall(r'<div id="chart-([a-z_]+)"', dom.stdout)
-    assert len(charts) == 12
+    assert len(charts) == 14
     for chart in charts:
         body = dom.stdout.split(f'<div id="chart-{chart}"', 1)[1][:200000]
         assert re.search(r'<svg class="main-svg"', body), f"{chart} has no rendered SVG"
         assert re.search(r'<g class="(?:trace|hm|bars|heatmaplayer|scatterlayer)', body), f"{chart} has no traces"
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    shot, _ = browse(out, f"--screenshot={SCREENSHOT}")
+    shot, _ = browse(report["path"], f"--screenshot={SCREENSHOT}")
     assert shot.returncode == 0 and SCREENSHOT.stat().st_size > 50_000, shot.stderr[-2000:]
+    print(f"report screenshot: {SCREENSHOT}")
 
-    data = json.loads(
-        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
-        .group(1)
-        .replace("<\\/", "</")
-    )
+
+def test_report_numbers_match_the_marts(served: dict, report: dict) -> None:
+    warehouse: Warehouse = served["warehouse"]
+    data = report["data"]
     assert data["whale_curve"][-1]["cumulative_net_profit_share"] == pytest.approx(1)
     assert sum(r["net_profit_share"] for r in data["profit_deciles"]) == pytest.approx(1)
     month0 = [r["retention_rate"] for r in data["cohort_retention"] if r["months_since_acquisition"] == 0]
@@ -353,9 +227,24 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
     assert [
         (r["profit_decile"], r["customer_count"], r["net_profit_share"]) for r in data["profit_deciles"]
     ] == served_deciles
+    # the campaigns chart counts the assignments themselves; the service levels cover every class
+    assignments = serving_query(
+        warehouse,
+        "select campaign_id, count(*) filter (where assignment_group = 'treatment'), "
+        "count(*) filter (where assignment_group = 'control') from marts.campaign_assignments group by 1 order by 1",
+    )
+    assert [(r["campaign_id"], r["treatment_customers"], r["control_customers"]) for r in data["campaigns"]] == (
+        assignments
+    )
+    classes = serving_query(warehouse, "select count(distinct abc_class) from marts.customer_segments")[0][0]
+    assert len(data["service_levels"]) == classes
 
+
+def test_report_sentences_match_an_independent_computation(served: dict, report: dict) -> None:
     # the whale-curve sentence, checked against the top tenth of customers computed here: the
     # first ceil(n / 10) customers by net profit (ties by key), as ntile(10) makes decile 1
+    warehouse: Warehouse = served["warehouse"]
+    said = report["data"]["sentences"]
     top_share = warehouse.scalar(
         """with ranked as (
             select net_profit, row_number() over (order by net_profit desc, customer_key) as position,
@@ -364,9 +253,13 @@ def test_report_renders_offline_and_its_numbers_match_the_marts(served: dict) ->
         )
         select sum(net_profit) filter (where position <= ceil(customers / 10)) / sum(net_profit) from ranked"""
     )
-    assert f"10% of customers earn {float(top_share) * 100:.0f}% of net profit" in data["sentences"]["whale_curve"]
-    print(f"report screenshot: {SCREENSHOT}")
-    for sentence in data["sentences"].values():
+    assert f"10% of customers earn {float(top_share) * 100:.0f}% of net profit" in said["whale_curve"]
+    treated = warehouse.scalar(
+        "select count(*) from marts.campaign_assignments "
+        "where campaign_id = 'growth' and assignment_group = 'treatment'"
+    )
+    assert f"growth contacts {treated:,} of " in said["campaigns"]
+    for sentence in said.values():
         print(f"  {sentence}")
 
 

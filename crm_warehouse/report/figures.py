@@ -1,0 +1,268 @@
+"""The report's charts (plotly), one function per chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+
+from crm_warehouse.report.formatting import label, money, pct
+
+ABC_ORDER = ["A", "B", "C", "none"]
+STAGE_ORDER = ["new", "active", "reactivated", "at_risk", "churned"]
+Drawer = Callable[[dict], go.Figure]
+DRAWERS: dict[str, Drawer] = {}
+
+
+def draws(key: str) -> Callable[[Drawer], Drawer]:
+    def register(drawer: Drawer) -> Drawer:
+        DRAWERS[key] = drawer
+        return drawer
+
+    return register
+
+
+def figures(data: dict) -> dict[str, go.Figure]:
+    return {key: drawer(data) for key, drawer in DRAWERS.items()}
+
+
+def layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        template="plotly_white",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "system-ui, sans-serif", "size": 12},
+    )
+    return fig
+
+
+def bar(x: list, y: list, name: str, colour: str | list[str], **more: object) -> go.Bar:
+    return go.Bar(x=x, y=y, name=name, marker_color=colour, **more)
+
+
+def matrix(rows: list[dict], row_key: str, column_key: str, colours: str) -> go.Figure:
+    """A from-to heatmap of customer counts, rows and columns in ABC order."""
+    row_values = [c for c in ABC_ORDER if any(r[row_key] == c for r in rows)]
+    column_values = [c for c in ABC_ORDER if any(r[column_key] == c for r in rows)]
+    cells = {(r[row_key], r[column_key]): r["customer_count"] for r in rows}
+    heatmap = go.Heatmap(
+        x=column_values,
+        y=row_values,
+        z=[[cells.get((f, t), 0) for t in column_values] for f in row_values],
+        texttemplate="%{z}",
+        colorscale=colours,
+        colorbar={"title": "customers"},
+    )
+    return go.Figure(heatmap).update_yaxes(autorange="reversed")
+
+
+@draws("whale_curve")
+def whale_curve(data: dict) -> go.Figure:
+    curve = data["whale_curve"]
+    profit = go.Scatter(
+        x=[0] + [r["cumulative_customer_share"] for r in curve],
+        y=[0] + [r["cumulative_net_profit_share"] for r in curve],
+        mode="lines",
+        name="net profit",
+        line={"color": "#2166ac", "width": 3},
+    )
+    total = go.Scatter(
+        x=[0, 1], y=[1, 1], mode="lines", name="total net profit (100%)", line={"color": "#999", "dash": "dot"}
+    )
+    fig = go.Figure([profit, total]).update_xaxes(tickformat=".0%").update_yaxes(tickformat=".0%")
+    return layout(fig, "customers, most profitable first (cumulative share)", "cumulative share of net profit")
+
+
+@draws("profit_deciles")
+def profit_deciles(data: dict) -> go.Figure:
+    deciles = data["profit_deciles"]
+    shares = bar(
+        [r["profit_decile"] for r in deciles],
+        [r["net_profit_share"] for r in deciles],
+        "net profit share",
+        ["#1b7837" if r["net_profit"] >= 0 else "#b2182b" for r in deciles],
+        text=[pct(r["net_profit_share"]) for r in deciles],
+        textposition="outside",
+    )
+    fig = go.Figure([shares]).update_yaxes(tickformat=".0%").update_xaxes(dtick=1)
+    return layout(fig, "profit decile (1 = most profitable tenth)", "share of net profit")
+
+
+@draws("abc_economics")
+def abc_economics(data: dict) -> go.Figure:
+    abc = sorted(data["abc_economics"], key=lambda r: ABC_ORDER.index(r["abc_class"]))
+    classes = [r["abc_class"] for r in abc]
+    cost = go.Scatter(
+        x=classes,
+        y=[r["cost_to_serve_per_customer"] for r in abc],
+        name="cost to serve per customer",
+        mode="lines+markers+text",
+        text=[money(r["cost_to_serve_per_customer"]) for r in abc],
+        textposition="top center",
+        yaxis="y2",
+        line={"color": "#d6604d"},
+    )
+    fig = go.Figure(
+        [
+            bar(classes, [r["customer_share"] for r in abc], "share of customers", "#9ecae1"),
+            bar(classes, [r["net_profit_share"] for r in abc], "share of net profit", "#1b7837"),
+            cost,
+        ]
+    ).update_layout(
+        barmode="group",
+        yaxis={"tickformat": ".0%"},
+        yaxis2={"title": "cost to serve per customer", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+    )
+    return layout(fig, "ABC class", "share")
+
+
+@draws("rfm_grid")
+def rfm_grid(data: dict) -> go.Figure:
+    grid = data["rfm_grid"]
+    recency = sorted({r["recency_score"] for r in grid})
+    frequency = sorted({r["frequency_monetary_score"] for r in grid})
+    cells = {(r["recency_score"], r["frequency_monetary_score"]): r for r in grid}
+    heatmap = go.Heatmap(
+        x=[str(f) for f in frequency],
+        y=[str(r) for r in recency],
+        z=[[cells.get((r, f), {}).get("customer_count", 0) for f in frequency] for r in recency],
+        text=[[label(cells.get((r, f), {}).get("rfm_segment") or "") for f in frequency] for r in recency],
+        texttemplate="%{text}<br>%{z}",
+        colorscale="Blues",
+        colorbar={"title": "customers"},
+    )
+    return layout(
+        go.Figure(heatmap),
+        "frequency-monetary score (5 = buys most, spends most)",
+        "recency score (5 = bought most recently)",
+        420,
+    )
+
+
+@draws("lifecycle_mix")
+def lifecycle_mix(data: dict) -> go.Figure:
+    mix = {r["lifecycle_stage"]: r["customer_count"] for r in data["lifecycle_mix"]}
+    stages = [s for s in STAGE_ORDER if s in mix] + sorted(set(mix) - set(STAGE_ORDER))
+    counts = [mix[s] for s in stages]
+    fig = go.Figure(
+        bar(stages, counts, "customers", "#4393c3", text=[f"{n:,}" for n in counts], textposition="outside")
+    )
+    return layout(fig, "lifecycle stage", "customers")
+
+
+@draws("cohort_retention")
+def cohort_retention(data: dict) -> go.Figure:
+    cohorts = data["cohort_retention"]
+    cohort_months = sorted({r["acquisition_cohort_month"] for r in cohorts})
+    offsets = sorted({r["months_since_acquisition"] for r in cohorts})
+    rates = {(r["acquisition_cohort_month"], r["months_since_acquisition"]): r["retention_rate"] for r in cohorts}
+    heatmap = go.Heatmap(
+        x=offsets,
+        y=[c[:7] for c in cohort_months],
+        z=[[rates.get((c, o)) for o in offsets] for c in cohort_months],
+        colorscale="YlGnBu",
+        zmin=0,
+        zmax=max([v for (c, o), v in rates.items() if o > 0] or [1]),
+        colorbar={"title": "retention", "tickformat": ".0%"},
+        hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>",
+    )
+    fig = go.Figure(heatmap).update_yaxes(autorange="reversed")
+    return layout(fig, "months since acquisition", "acquisition cohort", 560)
+
+
+@draws("churn_trend")
+def churn_trend(data: dict) -> go.Figure:
+    churn = data["churn_trend"]
+    line = go.Scatter(
+        x=[r["calendar_month"] for r in churn],
+        y=[r["churn_rate"] for r in churn],
+        mode="lines+markers",
+        line={"color": "#b2182b"},
+        name="churn rate",
+    )
+    return layout(go.Figure(line).update_yaxes(tickformat=".1%"), "month", "monthly churn rate")
+
+
+@draws("segment_migration")
+def segment_migration(data: dict) -> go.Figure:
+    moves = data["segment_migration"]
+    fig = matrix(moves["rows"], "from_class", "to_class", "Purples")
+    return layout(fig, f"ABC class on {moves['to_period']}", f"ABC class on {moves['from_period']}")
+
+
+@draws("clv_value_shift")
+def clv_value_shift(data: dict) -> go.Figure:
+    fig = matrix(data["clv_value_shift"], "current_abc_class", "predicted_abc_class", "Greens")
+    return layout(fig, "ABC class the predicted CLV would give", "ABC class today")
+
+
+@draws("clv_calibration")
+def clv_calibration(data: dict) -> go.Figure:
+    calibration = data["clv_calibration"]
+    labels = [r["calibration_frequency_label"] for r in calibration]
+    fig = go.Figure(
+        [
+            bar(labels, [r["actual_purchases_per_customer"] for r in calibration], "actual", "#2166ac"),
+            bar(labels, [r["predicted_purchases_per_customer"] for r in calibration], "predicted", "#f4a582"),
+        ]
+    ).update_layout(barmode="group")
+    return layout(fig, "repeat purchases before the holdout", "holdout purchases per customer")
+
+
+@draws("service_levels")
+def service_levels(data: dict) -> go.Figure:
+    levels = data["service_levels"]
+    classes = [f"{r['abc_class']}: {label(r['service_level'])}" for r in levels]
+    fig = go.Figure(
+        [
+            bar(classes, [r["net_profit"] for r in levels], "net profit in the window", "#1b7837"),
+            bar(classes, [r["window_policy_cost"] for r in levels], "service policy cost in the window", "#d6604d"),
+            bar(classes, [r["predicted_clv"] for r in levels], "predicted value over the CLV horizon", "#9ecae1"),
+        ]
+    ).update_layout(barmode="group")
+    return layout(fig, "ABC class and its service level", "money")
+
+
+@draws("campaigns")
+def campaigns(data: dict) -> go.Figure:
+    listed = data["campaigns"]
+    names = [r["campaign_id"] for r in listed]
+    fig = go.Figure(
+        [
+            bar(names, [r["treatment_customers"] for r in listed], "contacted (treatment)", "#2166ac"),
+            bar(names, [r["control_customers"] for r in listed], "held out (control)", "#bbbbbb"),
+            bar(names, [r["suppressed_customers"] for r in listed], "suppressed", "#b2182b"),
+        ]
+    ).update_layout(barmode="group")
+    return layout(fig, "campaign", "customers")
+
+
+@draws("data_quality")
+def data_quality(data: dict) -> go.Figure:
+    rules = data["data_quality"]
+    failing = go.Bar(
+        y=[f"{r['table_name']}: {r['rule_name']}" for r in rules],
+        x=[r["failing_share"] for r in rules],
+        orientation="h",
+        marker_color=["#b2182b" if r["rows_failing"] else "#1b7837" for r in rules],
+        text=[f"{r['rows_failing']:,} of {r['rows_checked']:,}" for r in rules],
+        textposition="outside",
+    )
+    fig = go.Figure(failing).update_xaxes(tickformat=".1%").update_yaxes(autorange="reversed")
+    return layout(fig, "share of rows failing", "", max(320, 24 * len(rules) + 80))
+
+
+@draws("identity_resolution")
+def identity_resolution(data: dict) -> go.Figure:
+    identity = data["identity_resolution"]
+    rules = [r["match_rule"] for r in identity]
+    fig = go.Figure(
+        [
+            bar(rules, [r["record_count"] for r in identity], "source records", "#9ecae1"),
+            bar(rules, [r["customer_count"] for r in identity], "resolved customers", "#2166ac"),
+        ]
+    ).update_layout(barmode="group")
+    return layout(fig, "rule that linked the record", "count")

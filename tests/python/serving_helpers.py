@@ -1,0 +1,167 @@
+"""Helpers of the serving-copy and report tests: the commands run against a test warehouse,
+queries of its serving copy, and a headless Chromium that records what the page requests."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, Warehouse
+
+PYTHON = sys.executable
+EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+PHONE = r"^\+?[0-9 ().-]{10,}$"
+
+
+def run(*command: str, warehouse: Warehouse, **env: str) -> subprocess.CompletedProcess:
+    full_env = {
+        **os.environ,
+        "CRM_WAREHOUSE_PATH": str(warehouse.path),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DO_NOT_TRACK": "1",
+        **env,
+    }
+    return subprocess.run([PYTHON, *command], env=full_env, cwd=REPO, capture_output=True, text=True, check=False)
+
+
+def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
+    return run(
+        "scripts/publish.py",
+        "--warehouse",
+        str(warehouse.path),
+        "--serving-dir",
+        str(warehouse.work / "serving"),
+        "--target-path",
+        str(warehouse.work / "target"),
+        *extra,
+        warehouse=warehouse,
+    )
+
+
+def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
+    # the backfill's own dbt run writes its manifest to the same target folder as the builds
+    return run(
+        "scripts/backfill_history.py",
+        "--warehouse",
+        str(warehouse.path),
+        *extra,
+        warehouse=warehouse,
+        DBT_TARGET_PATH=str(warehouse.work / "target"),
+    )
+
+
+def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse.work / "serving" / "crm.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def publication_id(warehouse: Warehouse) -> str:
+    return serving_query(warehouse, "select publication_id from meta.publication")[0][0]
+
+
+def month_ends_recorded(warehouse: Warehouse) -> list:
+    return [row[0] for row in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")]
+
+
+def chromium() -> str:
+    for name in ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("no Chromium on PATH: install it with `apt-get install chromium-headless-shell` (make test does this)")
+
+
+def browse(page: Path, *extra: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Open a page in headless Chromium; returns the run and every network URL it requested (its
+    NetLog), with name resolution switched off so nothing could load from the network anyway."""
+    net_log = page.with_name(page.name + f".{len(extra)}.netlog.json")
+    run = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,6400",
+            f"--log-net-log={net_log}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=20000",
+            *extra,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    return run, re.findall(r'"url":"([^"]+)"', net_log.read_text() if net_log.exists() else "")
+
+
+def pii_findings(warehouse: Warehouse, serving: Path) -> list[str]:
+    """Text values shaped like an email or a phone, and dates equal to a customer's birth date."""
+    con = duckdb.connect(str(serving), read_only=True)
+    con.execute(f"attach '{warehouse.path}' as build (read_only)")
+    found = []
+    try:
+        columns = con.execute(
+            """select table_name, column_name, data_type from information_schema.columns
+            where table_catalog = 'crm' and table_schema = 'marts'"""
+        ).fetchall()
+        for table, column, data_type in columns:
+            if data_type == "VARCHAR":
+                hits = con.execute(
+                    f"""select count(*) filter (where regexp_full_match("{column}", '{EMAIL}')),
+                        count(*) filter (where regexp_full_match("{column}", '{PHONE}')
+                                         and length(regexp_replace("{column}", '[^0-9]', '', 'g')) >= 10)
+                    from crm.marts."{table}" """
+                ).fetchone()
+                if any(hits):
+                    found.append(f"{table}.{column}: {hits[0]} emails, {hits[1]} phones")
+            elif data_type == "DATE" and any(c == "customer_key" for t, c, _ in columns if t == table):
+                same = con.execute(
+                    f"""select count(*) from crm.marts."{table}" as t
+                    inner join build.marts.dim_customer as d on t.customer_key = d.customer_key
+                    where t."{column}" = d.birth_date"""
+                ).fetchone()[0]
+                if same:
+                    found.append(f"{table}.{column}: {same} birth dates")
+    finally:
+        con.close()
+    return found
+
+
+def hold_back_latest_lines(data: Path, work: Path, share: float) -> tuple[Path, Path]:
+    """A copy of the data set without its latest `share` of transaction lines (work/initial), and
+    those lines as a later daily batch (work/batch)."""
+    initial, batch = work / "initial", work / "batch"
+    for folder in (initial, batch):
+        folder.mkdir()
+    for source in data.iterdir():
+        if source.is_file() and source.name != "transactions.parquet":
+            shutil.copy(source, initial / source.name)
+    con = duckdb.connect()
+    lines = f"read_parquet('{data / 'transactions.parquet'}')"
+    cutoff = con.execute(f"select quantile_disc(transaction_at, {1 - share}) from {lines}").fetchone()[0]
+    con.execute(
+        f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
+        f"to '{initial / 'transactions.parquet'}'",
+        [cutoff],
+    )
+    con.execute(
+        f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff]
+    )
+    con.close()
+    return initial, batch

@@ -25,14 +25,20 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import jinja2
 
 from crm_warehouse.db import project_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPO = project_dir()
 WINDOW_MONTHS = 12
 FUTURE_TOLERANCE_HOURS = 24
+FLOOR_SQL = Path(__file__).parent / "baseline_queries" / "floor.sql"
 COLUMNS = ["customer", "revenue", "net_profit", "profit_decile", "abc_class", "tenure_days", "recency_days"]
 
 
@@ -41,7 +47,7 @@ def literal(text: str) -> str:
 
 
 def plain_sql(data: Path) -> duckdb.DuckDBPyRelation:
-    con = duckdb.connect()
+    """The floor: one query (baseline_queries/floor.sql) over the raw files and the cost seeds."""
     files = {
         name: literal(str(data / f"{name}.parquet"))
         for name in ("customers", "products", "transactions", "interactions")
@@ -50,144 +56,73 @@ def plain_sql(data: Path) -> duckdb.DuckDBPyRelation:
         name: literal(str(REPO / "seeds" / f"{name}.csv"))
         for name in ("cost_to_serve_channel_rates", "cost_to_serve_interaction_rates")
     }
-    return con.sql(f"""
-        with records as (
-            select distinct lower(trim(source_system)) || '|' || trim(customer_id) as customer from {files["customers"]}
-        ),
-        products as (
-            select product_id, arg_max(unit_cost, updated_at) as unit_cost from {files["products"]} group by product_id
-        ),
-        deliveries as (
-            select
-                t.*,
-                lower(trim(t.source_system)) || '|' || trim(t.customer_id) as customer,
-                lower(trim(t.transaction_type)) as kind,
-                row_number() over (
-                    partition by t.transaction_id, t.line_number order by t.loaded_at, t.file_row_number
-                ) as delivery
-            from read_parquet({files["transactions"]}, file_row_number = true) as t
-        ),
-        lines as (
-            select
-                d.customer,
-                d.transaction_id,
-                cast(d.transaction_at as date) as day,
-                d.kind = 'return' as is_return,
-                coalesce(d.channel, 'unknown') as channel,
-                (case when d.kind = 'return' then -1 else 1 end)
-                    * (d.quantity * d.unit_price - coalesce(d.discount_amount, 0)) as revenue,
-                (case when d.kind = 'return' then -1 else 1 end) * d.quantity * p.unit_cost as cogs
-            from deliveries as d
-            inner join products as p using (product_id)
-            inner join records as r using (customer)
-            where d.delivery = 1 and d.kind in ('sale', 'return') and d.quantity > 0 and d.unit_price is not null
-                and d.transaction_at is not null
-                and d.transaction_at <= d.loaded_at + interval {FUTURE_TOLERANCE_HOURS} hour
-        ),
-        bounds as (
-            select max(day) as as_of, max(day) - interval {WINDOW_MONTHS} month as window_start from lines
-        ),
-        history as (
-            select customer, min(day) filter (where not is_return) as first_sale,
-                max(day) filter (where not is_return) as last_sale
-            from lines group by customer
-        ),
-        windowed as (select lines.* from lines, bounds where day > window_start and day <= as_of),
-        orders as (
-            select customer, transaction_id, min(channel) as channel from windowed where not is_return group by all
-        ),
-        order_costs as (
-            select customer, count(*) as orders, sum(cast(rates.order_handling_cost as decimal(18, 2))) as cost
-            from orders inner join {seeds["cost_to_serve_channel_rates"]} as rates using (channel) group by customer
-        ),
-        return_costs as (
-            select customer, sum(cast(rates.return_handling_cost as decimal(18, 2))) as cost
-            from windowed inner join {seeds["cost_to_serve_channel_rates"]} as rates using (channel)
-            where is_return group by customer
-        ),
-        contact_costs as (
-            select lower(trim(i.source_system)) || '|' || trim(i.customer_id) as customer,
-                sum(cast(rates.cost_per_interaction as decimal(18, 2))) as cost
-            from {files["interactions"]} as i
-            inner join {seeds["cost_to_serve_interaction_rates"]} as rates
-                on lower(trim(i.interaction_type)) = rates.interaction_type
-            cross join bounds
-            where cast(i.interaction_at as date) > bounds.window_start
-                and cast(i.interaction_at as date) <= bounds.as_of
-            group by all
-        ),
-        money as (
-            select customer, round(sum(revenue), 2) as revenue, round(sum(cogs), 2) as cogs
-            from windowed group by customer
-        ),
-        profit as (
-            select
-                m.customer,
-                m.revenue,
-                m.revenue - m.cogs - o.cost - coalesce(r.cost, 0) - coalesce(c.cost, 0) as net_profit
-            from money as m
-            inner join order_costs as o using (customer)
-            left join return_costs as r using (customer)
-            left join contact_costs as c using (customer)
-        ),
-        ranked as (
-            select
-                *,
-                ntile(10) over (order by net_profit desc, customer) as profit_decile,
-                sum(greatest(net_profit, 0)) over (order by net_profit desc, customer) as running_positive,
-                sum(greatest(net_profit, 0)) over () as total_positive
-            from profit
-        )
-        select
-            ranked.customer,
-            cast(ranked.revenue as double) as revenue,
-            cast(ranked.net_profit as double) as net_profit,
-            ranked.profit_decile,
-            case
-                when ranked.net_profit <= 0 then 'C'
-                when ranked.running_positive <= 0.80 * ranked.total_positive then 'A'
-                when ranked.running_positive <= 0.95 * ranked.total_positive then 'B'
-                else 'C'
-            end as abc_class,
-            datediff('day', history.first_sale, bounds.as_of) as tenure_days,
-            datediff('day', history.last_sale, bounds.as_of) as recency_days
-        from ranked
-        inner join history using (customer)
-        cross join bounds
-        order by ranked.customer
-    """)
+    template = jinja2.Template(FLOOR_SQL.read_text(), undefined=jinja2.StrictUndefined)
+    query = template.render(
+        files=files, seeds=seeds, window_months=WINDOW_MONTHS, future_tolerance_hours=FUTURE_TOLERANCE_HOURS
+    )
+    return duckdb.connect().sql(query)
 
 
-def pandas_notebook(data: Path):  # noqa: ANN201 - pandas is imported here, only when asked for
-    """The analyst's version: money in integer ten-thousandths so sums are exact, as the files are."""
-    import numpy as np
+def pandas_notebook(data: Path) -> pd.DataFrame:
+    """The analyst's version: money in integer ten-thousandths so sums are exact, as the files are.
+    (pandas is imported in the functions that use it, only when this baseline is asked for.)"""
+    import pandas as pd
+
+    frames = read_inputs(data)
+    tx = trusted_lines(frames)
+    as_of = tx["day"].max()
+    start = as_of - pd.DateOffset(months=WINDOW_MONTHS)
+    sales = tx[~tx["is_return"]]
+    first_sale, last_sale = sales.groupby("customer")["day"].min(), sales.groupby("customer")["day"].max()
+    window = tx[(tx["day"] > start) & (tx["day"] <= as_of)]
+    result = customer_money(window, frames, start, as_of)
+    result = ranked(result)
+    result["tenure_days"] = (as_of - result["customer"].map(first_sale)).dt.days
+    result["recency_days"] = (as_of - result["customer"].map(last_sale)).dt.days
+    result["revenue"] = result["revenue"] / 100
+    result["net_profit"] = result["net_profit"] / 100
+    return result[COLUMNS].sort_values("customer", ignore_index=True)
+
+
+def read_inputs(data: Path) -> dict:
+    """The raw files and the cost seeds as DataFrames, decimals as floats (pandas has no fast decimal type)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     def read(name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """A Parquet file as a DataFrame, decimals as floats (pandas has no fast decimal type)."""
         table = pq.read_table(data / f"{name}.parquet", columns=columns)
         fields = [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
         return table.cast(pa.schema(fields)).to_pandas()
 
-    customers = read("customers", ["customer_id", "source_system"])
-    products = read("products", ["product_id", "unit_cost", "updated_at"])
-    tx = read("transactions")
-    interactions = read("interactions")
-    channel_rates = pd.read_csv(REPO / "seeds" / "cost_to_serve_channel_rates.csv")
-    contact_rates = pd.read_csv(REPO / "seeds" / "cost_to_serve_interaction_rates.csv")
+    return {
+        "customers": read("customers", ["customer_id", "source_system"]),
+        "products": read("products", ["product_id", "unit_cost", "updated_at"]),
+        "transactions": read("transactions"),
+        "interactions": read("interactions"),
+        "channel_rates": pd.read_csv(REPO / "seeds" / "cost_to_serve_channel_rates.csv"),
+        "contact_rates": pd.read_csv(REPO / "seeds" / "cost_to_serve_interaction_rates.csv"),
+    }
 
-    def key(frame: pd.DataFrame) -> pd.Series:
-        return frame["source_system"].str.strip().str.lower() + "|" + frame["customer_id"].str.strip()
 
-    def ten_thousandths(series: pd.Series) -> pd.Series:
-        return (series * 10_000).round().astype("int64")
+def record_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["source_system"].str.strip().str.lower() + "|" + frame["customer_id"].str.strip()
 
-    records = set(key(customers))
+
+def ten_thousandths(series: pd.Series) -> pd.Series:
+    return (series * 10_000).round().astype("int64")
+
+
+def trusted_lines(frames: dict) -> pd.DataFrame:
+    """The trusted lines (first delivery of a line key, valid values, known product and record)
+    with signed revenue and cost of goods in ten-thousandths."""
+    import numpy as np
+    import pandas as pd
+
+    products = frames["products"]
     latest_cost = products.sort_values("updated_at").groupby("product_id")["unit_cost"].last()
-
-    tx["customer"] = key(tx)
+    tx = frames["transactions"]
+    tx["customer"] = record_key(tx)
     tx["kind"] = tx["transaction_type"].str.strip().str.lower()
     tx = tx.sort_values("loaded_at", kind="stable")
     tx = tx[~tx.duplicated(["transaction_id", "line_number"], keep="first")]
@@ -198,7 +133,7 @@ def pandas_notebook(data: Path):  # noqa: ANN201 - pandas is imported here, only
         & tx["transaction_at"].notna()
         & (tx["transaction_at"] <= tx["loaded_at"] + pd.Timedelta(hours=FUTURE_TOLERANCE_HOURS))
         & tx["product_id"].isin(latest_cost.index)
-        & tx["customer"].isin(records)
+        & tx["customer"].isin(set(record_key(frames["customers"])))
     ].copy()
     sign = np.where(tx["kind"] == "return", -1, 1)
     tx["revenue"] = sign * (
@@ -208,19 +143,20 @@ def pandas_notebook(data: Path):  # noqa: ANN201 - pandas is imported here, only
     tx["day"] = tx["transaction_at"].dt.normalize()
     tx["is_return"] = tx["kind"] == "return"
     tx["channel"] = tx["channel"].fillna("unknown")
+    return tx
 
-    as_of = tx["day"].max()
-    start = as_of - pd.DateOffset(months=WINDOW_MONTHS)
-    sales = tx[~tx["is_return"]]
-    first_sale, last_sale = sales.groupby("customer")["day"].min(), sales.groupby("customer")["day"].max()
-    window = tx[(tx["day"] > start) & (tx["day"] <= as_of)]
 
+def customer_money(window: pd.DataFrame, frames: dict, start: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per customer with an order in the window: revenue, cost of goods and net profit in cents."""
+    import numpy as np
+
+    channel_rates, contact_rates = frames["channel_rates"], frames["contact_rates"]
     orders = window[~window["is_return"]].groupby(["customer", "transaction_id"])["channel"].min().reset_index()
-    orders = orders.merge(channel_rates, on="channel")
-    order_cost = orders.groupby("customer")["order_handling_cost"].sum()
+    order_cost = orders.merge(channel_rates, on="channel").groupby("customer")["order_handling_cost"].sum()
     returns = window[window["is_return"]].merge(channel_rates, on="channel")
     return_cost = returns.groupby("customer")["return_handling_cost"].sum()
-    interactions["customer"] = key(interactions)
+    interactions = frames["interactions"]
+    interactions["customer"] = record_key(interactions)
     interactions["day"] = interactions["interaction_at"].dt.normalize()
     contacts = interactions[(interactions["day"] > start) & (interactions["day"] <= as_of)].copy()
     contacts["interaction_type"] = contacts["interaction_type"].str.strip().str.lower()
@@ -239,6 +175,13 @@ def pandas_notebook(data: Path):  # noqa: ANN201 - pandas is imported here, only
         + (contact_cost.reindex(result.index, fill_value=0) * 100).round()
     )
     result["net_profit"] = result["revenue"] - result["cogs"] - cost_cents
+    return result
+
+
+def ranked(result: pd.DataFrame) -> pd.DataFrame:
+    """Profitability deciles (ntile(10) over net profit, ties by key) and ABC classes."""
+    import numpy as np
+
     result = result.reset_index().sort_values(["net_profit", "customer"], ascending=[False, True], ignore_index=True)
     n = len(result)
     size, extra = divmod(n, 10)
@@ -251,11 +194,7 @@ def pandas_notebook(data: Path):  # noqa: ANN201 - pandas is imported here, only
     result["abc_class"] = np.select(
         [result["net_profit"] <= 0, running <= 0.80 * total, running <= 0.95 * total], ["C", "A", "B"], default="C"
     )
-    result["tenure_days"] = (as_of - result["customer"].map(first_sale)).dt.days
-    result["recency_days"] = (as_of - result["customer"].map(last_sale)).dt.days
-    result["revenue"] = result["revenue"] / 100
-    result["net_profit"] = result["net_profit"] / 100
-    return result[COLUMNS].sort_values("customer", ignore_index=True)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -81,13 +83,12 @@ def ratios(measured: dict[str, float]) -> list[str]:
     return lines
 
 
-def hold_back_last_lines(data: Path, share: float) -> tuple[Path, Path]:
-    """Split a generated data set: everything but the latest `share` of transaction lines (the
-    initial load) and those lines (the next daily batch)."""
-    initial, batch = data.parent / f"{data.name}-initial", data.parent / f"{data.name}-batch"
+def hold_back_last_lines(data: Path, initial: Path, batch: Path, share: float) -> None:
+    """Split a generated data set: everything but the latest `share` of transaction lines into
+    `initial` (the first load) and those lines into `batch` (the next daily batch)."""
     for folder in (initial, batch):
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
+        folder.mkdir(parents=True)
     for source in data.iterdir():
         if source.name != "transactions.parquet" and source.is_file():
             shutil.copy(source, initial / source.name)
@@ -95,17 +96,15 @@ def hold_back_last_lines(data: Path, share: float) -> tuple[Path, Path]:
     try:
         lines = f"read_parquet('{data / 'transactions.parquet'}')"
         cutoff = one(con.execute(f"select quantile_disc(transaction_at, {1 - share}) from {lines}"))[0]
-        con.execute(
+        earlier = (
             f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
-            f"to '{initial / 'transactions.parquet'}'",
-            [cutoff],
+            f"to '{initial / 'transactions.parquet'}'"
         )
-        con.execute(
-            f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff]
-        )
+        later = f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'"
+        con.execute(earlier, [cutoff])
+        con.execute(later, [cutoff])
     finally:
         con.close()
-    return initial, batch
 
 
 def model_seconds(target: Path, name: str) -> float | None:
@@ -119,7 +118,7 @@ def git_commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000], help="transaction line counts to run")
     parser.add_argument(
@@ -135,120 +134,158 @@ def main(argv: list[str] | None = None) -> int:
         "--steps",
         nargs="+",
         default=["generate", "load", "build", "test", "floor", "pandas"],
-        choices=["generate", "load", "build", "test", "floor", "pandas", "history", "publish", "report", "incremental"],
-        help="steps to run, in this order (default: all but history and incremental)",
+        choices=STEPS,
+        help="steps to run, in this order (default: all but history, publish, report and incremental)",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+STEPS = ["generate", "load", "build", "test", "floor", "pandas", "history", "publish", "report", "incremental"]
+
+
+@dataclass
+class Size:
+    """One data size of a run: its files, warehouse and the command of every step."""
+
+    lines: int
+    customers: int
+    scratch: Path
+    incremental: bool
+
+    @property
+    def data(self) -> Path:
+        return self.scratch / f"data-{self.lines}"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.scratch / f"warehouse-{self.lines}.duckdb"
+
+    @property
+    def initial(self) -> Path:
+        return self.scratch / f"data-{self.lines}-initial"
+
+    @property
+    def batch(self) -> Path:
+        return self.scratch / f"data-{self.lines}-batch"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "CRM_WAREHOUSE_PATH": str(self.warehouse),
+            "DO_NOT_TRACK": "1",
+            "DBT_PROFILES_DIR": str(REPO),
+        }
+
+    @property
+    def dbt_target(self) -> list[str]:
+        return ["--target-path", str(self.scratch / "target"), "--log-path", str(self.scratch / "logs")]
+
+    def commands(self) -> dict[str, list[str]]:
+        python, dbt, serving = sys.executable, [str(BIN / "dbt")], str(self.scratch / f"serving-{self.lines}")
+        # the generator spills to disk beyond the limit dbt gets too
+        limit = ["--memory-limit", os.environ["CRM_MEMORY_LIMIT"]] if os.environ.get("CRM_MEMORY_LIMIT") else []
+        sizes = ["--customers", str(self.customers), "--lines", str(self.lines)]
+        build = dbt + ["build", "--exclude-resource-type", "test", "unit_test", *self.dbt_target]
+        return {
+            "generate": [python, "scripts/generate_data.py", "--out", str(self.data), "--overwrite", *sizes, *limit],
+            "load": [
+                python,
+                "scripts/load_raw.py",
+                str(self.initial if self.incremental else self.data),
+                "--warehouse",
+                str(self.warehouse),
+            ],
+            # seeds, models and the snapshot in DAG order, without tests (the next step)
+            "build": build,
+            "test": dbt + ["test", *self.dbt_target],
+            "floor": [python, "scripts/baselines.py", "sql", str(self.data)],
+            "pandas": [python, "scripts/baselines.py", "pandas", str(self.data)],
+            "history": [python, "scripts/backfill_history.py", "--rebuild", "--warehouse", str(self.warehouse)],
+            # after the daily batch is appended (its own row, load_batch): the same build as `build`
+            "incremental": build,
+            "load_batch": [
+                python,
+                "scripts/load_raw.py",
+                str(self.batch),
+                "--append",
+                "--warehouse",
+                str(self.warehouse),
+            ],
+            # the serving copy for BI tools, and the report drawn from it
+            "publish": [
+                python,
+                "scripts/publish.py",
+                "--warehouse",
+                str(self.warehouse),
+                "--serving-dir",
+                serving,
+                "--target-path",
+                str(self.scratch / "target"),
+            ],
+            "report": [python, "scripts/report.py", "--serving-dir", serving],
+            "seed": dbt + ["seed", *self.dbt_target],
+        }
+
+
+class Recorder:
+    """Runs the steps of one size, printing each and appending it to the results file."""
+
+    def __init__(self, writer: Any, handle: Any, commit: str, now: str, size: Size) -> None:
+        self.writer, self.handle, self.commit, self.now, self.size = writer, handle, commit, now, size
+        self.commands = size.commands()
+        self.measured: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        print(f"{self.size.lines:>12,} lines  {text}", flush=True)
+
+    def step(self, step: str) -> None:
+        seconds, peak = run_measured(
+            self.commands[step], self.size.env, self.size.scratch / f"{step}-{self.size.lines}.log"
+        )
+        self.measured[step] = seconds
+        self.writer.writerow(
+            [self.now, self.commit, self.size.lines, self.size.customers, step, f"{seconds:.1f}", f"{peak:.0f}"]
+        )
+        self.handle.flush()
+        self.say(f"{step:<11} {seconds:8.1f} s  {peak:8.0f} MiB peak")
+        if step in ("build", "incremental"):
+            target = self.size.scratch / "target"
+            grid = model_seconds(target, "int_customer_state__grid")
+            clv = sum(model_seconds(target, name) or 0 for name in ("int_clv__parameters", "int_clv__scores"))
+            self.say(f"  of which the month-end state grid {grid or 0:.1f} s")
+            self.say(f"  of which the CLV fit and scoring {clv:.1f} s")
+
+    def run(self, steps: list[str]) -> None:
+        if "build" in steps:
+            run_measured(self.commands["seed"], self.size.env, self.size.scratch / "seed.log")
+        for step in steps:
+            if step == "load" and self.size.incremental:
+                hold_back_last_lines(self.size.data, self.size.initial, self.size.batch, 0.01)
+            if step == "incremental":
+                self.step("load_batch")
+            self.step(step)
+        for line in ratios(self.measured):
+            self.say(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="crm-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     new_file = not args.out.exists()
     commit, now = git_commit(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    dbt = [str(BIN / "dbt")]
     try:
         with args.out.open("a", newline="") as handle:
             writer = csv.writer(handle)
             if new_file:
                 writer.writerow(["measured_at", "commit", "lines", "customers", "step", "seconds", "peak_rss_mib"])
             for lines in args.lines:
-                customers = max(10, round(lines * args.customers_per_line))
-                data, warehouse = scratch / f"data-{lines}", scratch / f"warehouse-{lines}.duckdb"
-                initial, batch = data.parent / f"{data.name}-initial", data.parent / f"{data.name}-batch"
-                env = {
-                    **os.environ,
-                    "CRM_WAREHOUSE_PATH": str(warehouse),
-                    "DO_NOT_TRACK": "1",
-                    "DBT_PROFILES_DIR": str(REPO),
-                }
-                target = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
-                steps = {
-                    "generate": [
-                        sys.executable,
-                        "scripts/generate_data.py",
-                        "--out",
-                        str(data),
-                        "--overwrite",
-                        "--customers",
-                        str(customers),
-                        "--lines",
-                        str(lines),
-                        # the generator spills to disk beyond the limit dbt gets too
-                        *(
-                            ["--memory-limit", os.environ["CRM_MEMORY_LIMIT"]]
-                            if os.environ.get("CRM_MEMORY_LIMIT")
-                            else []
-                        ),
-                    ],
-                    "load": [
-                        sys.executable,
-                        "scripts/load_raw.py",
-                        str(initial if "incremental" in args.steps else data),
-                        "--warehouse",
-                        str(warehouse),
-                    ],
-                    # seeds, models and the snapshot in DAG order, without tests (the next step)
-                    "build": dbt + ["build", "--exclude-resource-type", "test", "unit_test", *target],
-                    "test": dbt + ["test", *target],
-                    "floor": [sys.executable, "scripts/baselines.py", "sql", str(data)],
-                    "pandas": [sys.executable, "scripts/baselines.py", "pandas", str(data)],
-                    "history": [
-                        sys.executable,
-                        "scripts/backfill_history.py",
-                        "--rebuild",
-                        "--warehouse",
-                        str(warehouse),
-                    ],
-                    # after the daily batch is appended (its own row, load_batch): the same build as `build`
-                    "incremental": dbt + ["build", "--exclude-resource-type", "test", "unit_test", *target],
-                    # the serving copy for BI tools, and the report drawn from it
-                    "publish": [
-                        sys.executable,
-                        "scripts/publish.py",
-                        "--warehouse",
-                        str(warehouse),
-                        "--serving-dir",
-                        str(scratch / f"serving-{lines}"),
-                        "--target-path",
-                        str(scratch / "target"),
-                    ],
-                    "report": [sys.executable, "scripts/report.py", "--serving-dir", str(scratch / f"serving-{lines}")],
-                }
-                if "build" in args.steps:
-                    run_measured(dbt + ["seed", *target], env, scratch / "seed.log")
-                measured: dict[str, float] = {}
-                for step in args.steps:
-                    if step == "load" and "incremental" in args.steps:
-                        hold_back_last_lines(data, 0.01)
-                    if step == "incremental":
-                        append = [
-                            sys.executable,
-                            "scripts/load_raw.py",
-                            str(batch),
-                            "--append",
-                            "--warehouse",
-                            str(warehouse),
-                        ]
-                        seconds, peak = run_measured(append, env, scratch / f"load_batch-{lines}.log")
-                        writer.writerow([now, commit, lines, customers, "load_batch", f"{seconds:.1f}", f"{peak:.0f}"])
-                        print(
-                            f"{lines:>12,} lines  {'load_batch':<11} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True
-                        )
-                    seconds, peak = run_measured(steps[step], env, scratch / f"{step}-{lines}.log")
-                    measured[step] = seconds
-                    writer.writerow([now, commit, lines, customers, step, f"{seconds:.1f}", f"{peak:.0f}"])
-                    handle.flush()
-                    print(f"{lines:>12,} lines  {step:<11} {seconds:8.1f} s  {peak:8.0f} MiB peak", flush=True)
-                    if step in ("build", "incremental"):
-                        grid = model_seconds(scratch / "target", "int_customer_state__grid")
-                        print(f"{lines:>12,} lines    of which the month-end state grid {grid or 0:.1f} s", flush=True)
-                        clv = sum(
-                            model_seconds(scratch / "target", name) or 0
-                            for name in ("int_clv__parameters", "int_clv__scores")
-                        )
-                        print(f"{lines:>12,} lines    of which the CLV fit and scoring {clv:.1f} s", flush=True)
-                for line in ratios(measured):
-                    print(f"{lines:>12,} lines  {line}", flush=True)
+                size = Size(
+                    lines, max(10, round(lines * args.customers_per_line)), scratch, "incremental" in args.steps
+                )
+                Recorder(writer, handle, commit, now, size).run(args.steps)
     finally:
         if args.workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)

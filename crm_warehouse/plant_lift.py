@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from crm_warehouse.loader.contract import column_names
+
 
 class PlantError(Exception):
     """The lift cannot be planted; the message says why."""
@@ -107,6 +109,30 @@ def plant(
     return lines
 
 
+def write_batch(args: argparse.Namespace, members: list, lines: list[dict]) -> Decimal:
+    """The planted lines as a transactions file of the raw contract, and the exact lift as truth."""
+    (args.out / "truth").mkdir(parents=True, exist_ok=True)
+    with (args.out / "transactions.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=column_names("transactions"))
+        writer.writeheader()
+        writer.writerows(lines)
+    revenue = sum(
+        (Decimal(str(line["quantity"])) * Decimal(str(line["unit_price"])) for line in lines), Decimal("0.00")
+    )
+    truth = {
+        "launched_on": args.launched_on.isoformat(),
+        "days": args.days,
+        "probability": args.probability,
+        "seed": args.seed,
+        "treated_customers": len(members),
+        "planted_customers": len(lines),
+        "planted_revenue": str(revenue),
+        "revenue_lift_per_treated_customer": str((revenue / len(members)).quantize(Decimal("0.000001"))),
+    }
+    (args.out / "truth" / "planted_lift.json").write_text(json.dumps(truth, indent=2) + "\n")
+    return revenue
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="raw data folder the products come from")
@@ -131,39 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except (PlantError, OSError, duckdb.Error) as exc:
         print(f"plant_lift: refused: {exc}", file=sys.stderr)
         return 2
-    (args.out / "truth").mkdir(parents=True, exist_ok=True)
-    columns = [
-        "transaction_id",
-        "line_number",
-        "customer_id",
-        "source_system",
-        "product_id",
-        "transaction_at",
-        "transaction_type",
-        "quantity",
-        "unit_price",
-        "discount_amount",
-        "channel",
-        "loaded_at",
-    ]
-    with (args.out / "transactions.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(lines)
-    revenue = sum(
-        (Decimal(str(line["quantity"])) * Decimal(str(line["unit_price"])) for line in lines), Decimal("0.00")
-    )
-    truth = {
-        "launched_on": args.launched_on.isoformat(),
-        "days": args.days,
-        "probability": args.probability,
-        "seed": args.seed,
-        "treated_customers": len(members),
-        "planted_customers": len(lines),
-        "planted_revenue": str(revenue),
-        "revenue_lift_per_treated_customer": str((revenue / len(members)).quantize(Decimal("0.000001"))),
-    }
-    (args.out / "truth" / "planted_lift.json").write_text(json.dumps(truth, indent=2) + "\n")
+    revenue = write_batch(args, members, lines)
     print(
         f"plant_lift: {len(lines)} extra purchases for {len(members)} treated customers, revenue {revenue}, "
         f"written to {args.out / 'transactions.csv'}"

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,11 @@ MARTS_SCHEMA = "marts"
 # was recorded; it is tagged segment_history.)
 AS_OF_TAG = "customer_state"
 PARQUET_PUBLICATIONS_KEPT = 2  # the current one and the one before it (readers may still be on it)
+META_COMMENTS = {
+    "publication": "This copy of the marts: its id, the as-of date of the customer-state marts, when the build it "
+    "copies finished (UTC), when it was published, the commit of the project and whether personal data is included.",
+    "publication_tables": "Row and column counts of each published mart, and the personal-data columns left out of it.",
+}
 
 
 class PublishError(Exception):
@@ -125,173 +131,220 @@ def check_ledger(build: duckdb.DuckDBPyConnection) -> tuple[str, dt.datetime]:
     return writers[0][0], writers[0][5]
 
 
+@dataclass(frozen=True)
+class Publication:
+    """One publication in the making: its id and the files it is written to before the swap."""
+
+    publication_id: str
+    published_at: dt.datetime
+    serving_dir: Path
+
+    @classmethod
+    def new(cls, serving_dir: Path) -> Publication:
+        now = dt.datetime.now(dt.UTC)
+        return cls(f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", now, serving_dir)
+
+    @property
+    def staging_file(self) -> Path:
+        return self.serving_dir / f".{SERVING_FILE}.{self.publication_id}.tmp"
+
+    @property
+    def parquet_root(self) -> Path:
+        return self.serving_dir / "parquet"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.parquet_root / self.publication_id
+
+
+def attach_build(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    try:
+        con.execute(f"attach {literal(str(warehouse))} as build (read_only)")
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise PublishError(
+                f"{warehouse} is being written by another process (a dbt build, load or backfill); publish "
+                "when it has finished"
+            ) from exc
+        raise
+
+
+def build_comments(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The dbt descriptions the build stored as table and column comments."""
+    tables = dict(
+        con.execute(
+            """select table_name, comment from duckdb_tables() where database_name = 'build' and schema_name = ?
+            union all
+            select view_name, comment from duckdb_views() where database_name = 'build' and schema_name = ?""",
+            [MARTS_SCHEMA, MARTS_SCHEMA],
+        ).fetchall()
+    )
+    columns = {
+        (row[0], row[1]): row[2]
+        for row in con.execute(
+            """select table_name, column_name, comment from duckdb_columns()
+            where database_name = 'build' and schema_name = ? and comment is not null""",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    }
+    return tables, columns
+
+
+def copy_mart(con: duckdb.DuckDBPyConnection, name: str, withheld: set[str], comments: tuple[dict, dict]) -> tuple:
+    """One mart copied with its comments, without the withheld columns; its publication_tables row."""
+    columns = [
+        row[0]
+        for row in con.execute(
+            """select column_name from information_schema.columns
+            where table_catalog = 'build' and table_schema = ? and table_name = ? order by ordinal_position""",
+            [MARTS_SCHEMA, name],
+        ).fetchall()
+    ]
+    kept = [column for column in columns if column not in withheld]
+    target = f"{MARTS_SCHEMA}.{quote(name)}"
+    con.execute(
+        f"create table {target} as select {', '.join(map(quote, kept))} from build.{MARTS_SCHEMA}.{quote(name)}"
+    )
+    table_comments, column_comments = comments
+    if table_comments.get(name):
+        con.execute(f"comment on table {target} is {literal(table_comments[name].strip())}")
+    for column in kept:
+        if column_comments.get((name, column)):
+            con.execute(
+                f"comment on column {target}.{quote(column)} is {literal(column_comments[(name, column)].strip())}"
+            )
+    row_count = one(con.execute(f"select count(*) from {target}"))[0]
+    return name, row_count, kept, sorted(set(columns) - set(kept))
+
+
+def one_as_of_date(con: duckdb.DuckDBPyConnection, as_of_marts: set[str]) -> dt.date | None:
+    """The as-of date all customer-state marts share; a partial build (marts at several dates) is refused."""
+    as_of_dates = {}
+    for name in sorted(as_of_marts):
+        as_of_dates[name] = [
+            row[0] for row in con.execute(f"select distinct as_of_date from {MARTS_SCHEMA}.{quote(name)}").fetchall()
+        ]
+    distinct = {day for days in as_of_dates.values() for day in days}
+    if len(distinct) > 1:
+        detail = ", ".join(f"{name}: {', '.join(map(str, sorted(days)))}" for name, days in as_of_dates.items())
+        raise PublishError(
+            f"the marts are not at one as-of date ({detail}): a partial build. Run `dbt build` and publish again"
+        )
+    return next(iter(distinct), None)
+
+
+def write_meta(con: duckdb.DuckDBPyConnection, publication: Publication, facts: list, table_rows: list) -> None:
+    """meta.publication (one row: facts in its column order) and meta.publication_tables, with comments."""
+    con.execute("create schema meta")
+    con.execute(
+        """create table meta.publication (
+            publication_id varchar, as_of_date date, built_at timestamp, published_at timestamp,
+            source_commit varchar, dbt_invocation_id varchar, includes_pii boolean, table_count integer)"""
+    )
+    con.execute("insert into meta.publication values (?, ?, ?, ?, ?, ?, ?, ?)", facts)
+    con.execute(
+        """create table meta.publication_tables (
+            publication_id varchar, table_name varchar, row_count bigint, column_count integer,
+            withheld_columns varchar[])"""
+    )
+    con.executemany(
+        "insert into meta.publication_tables values (?, ?, ?, ?, ?)",
+        [(publication.publication_id, name, rows, len(kept), left_out) for name, rows, kept, left_out in table_rows],
+    )
+    for table, comment in META_COMMENTS.items():
+        con.execute(f"comment on table meta.{table} is {literal(comment)}")
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, publication: Publication, marts: list[str]) -> None:
+    """Parquet, for tools that read files: a new folder per publication (`current` moves to it on the swap)."""
+    publication.parquet_dir.mkdir(parents=True)
+    metadata = f"kv_metadata {{publication_id: {literal(publication.publication_id)}}}"
+    tables = [(MARTS_SCHEMA, name) for name in marts] + [("meta", "publication"), ("meta", "publication_tables")]
+    for schema, name in tables:
+        con.execute(
+            f"copy {schema}.{quote(name)} to {literal(str(publication.parquet_dir / (name + '.parquet')))} "
+            f"(format parquet, compression zstd, {metadata})"
+        )
+
+
+def swap_in(publication: Publication) -> None:
+    """Each rename is atomic; a reader sees the previous publication or this one, whole."""
+    os.replace(publication.staging_file, publication.serving_dir / SERVING_FILE)
+    root = publication.parquet_root
+    link = root / f".current.{publication.publication_id}.tmp"
+    link.symlink_to(publication.publication_id, target_is_directory=True)
+    os.replace(link, root / "current")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink())
+    for old in folders[:-PARQUET_PUBLICATIONS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def fill(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, publication: Publication, manifest: Path, include_pii: bool
+) -> tuple[dt.date | None, list[tuple]]:
+    """Everything the publication holds, written to its staging file and Parquet folder."""
+    pii, as_of_marts = read_marts(manifest)
+    attach_build(con, warehouse)
+    invocation_id, built_at = check_ledger(con)
+    marts = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'build' and table_schema = ? "
+            "order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    ]
+    if not marts:
+        raise PublishError(f"{warehouse} has no {MARTS_SCHEMA} schema: run `dbt build` first")
+    comments = build_comments(con)
+    con.execute(f"create schema {MARTS_SCHEMA}")
+    table_rows = [copy_mart(con, name, set() if include_pii else pii.get(name, set()), comments) for name in marts]
+    dated = {name for name, _, kept, _ in table_rows if "as_of_date" in kept}
+    as_of_date = one_as_of_date(con, as_of_marts & dated)
+    facts = [
+        publication.publication_id,
+        as_of_date,
+        built_at,
+        publication.published_at.replace(tzinfo=None),
+        git_commit(),
+        invocation_id,
+        include_pii,
+        len(table_rows),
+    ]
+    write_meta(con, publication, facts, table_rows)
+    write_parquet(con, publication, marts)
+    con.execute("detach build")
+    con.execute("checkpoint")
+    return as_of_date, table_rows
+
+
 def publish(
     warehouse: Path, serving_dir: Path, manifest_path: Path, include_pii: bool, memory_limit: str | None
 ) -> dict[str, object]:
     started = time.perf_counter()
     if not warehouse.exists():
         raise PublishError(f"{warehouse}: no such warehouse; run `make run` (or load and `dbt build`) first")
-    pii, as_of_marts = read_marts(manifest_path)
-    withheld = {} if include_pii else pii
     serving_dir.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC)
-    publication_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    staging_file = serving_dir / f".{SERVING_FILE}.{publication_id}.tmp"
-    parquet_root = serving_dir / "parquet"
-    parquet_dir = parquet_root / publication_id
-
+    publication = Publication.new(serving_dir)
     con = duckdb.connect(
-        str(staging_file),
+        str(publication.staging_file),
         config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})},
     )
     try:
-        try:
-            con.execute(f"attach {literal(str(warehouse))} as build (read_only)")
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise PublishError(
-                    f"{warehouse} is being written by another process (a dbt build, load or backfill); publish "
-                    "when it has finished"
-                ) from exc
-            raise
-        invocation_id, built_at = check_ledger(con)
-        marts = con.execute(
-            """select table_name, table_type = 'VIEW' from information_schema.tables
-            where table_catalog = 'build' and table_schema = ? order by table_name""",
-            [MARTS_SCHEMA],
-        ).fetchall()
-        if not marts:
-            raise PublishError(f"{warehouse} has no {MARTS_SCHEMA} schema: run `dbt build` first")
-        comments = dict(
-            ((row[0], row[1]), row[2])
-            for row in con.execute(
-                """select table_name, column_name, comment from duckdb_columns()
-                where database_name = 'build' and schema_name = ? and comment is not null""",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        )
-        table_comments = dict(
-            con.execute(
-                """select table_name, comment from duckdb_tables() where database_name = 'build' and schema_name = ?
-                union all
-                select view_name, comment from duckdb_views() where database_name = 'build' and schema_name = ?""",
-                [MARTS_SCHEMA, MARTS_SCHEMA],
-            ).fetchall()
-        )
-        con.execute(f"create schema {MARTS_SCHEMA}")
-        con.execute("create schema meta")
-        table_rows, dated = [], set()
-        for name, _ in marts:
-            columns = [
-                row[0]
-                for row in con.execute(
-                    """select column_name from information_schema.columns
-                    where table_catalog = 'build' and table_schema = ? and table_name = ? order by ordinal_position""",
-                    [MARTS_SCHEMA, name],
-                ).fetchall()
-            ]
-            kept = [column for column in columns if column not in withheld.get(name, set())]
-            if "as_of_date" in kept:
-                dated.add(name)
-            target = f"{MARTS_SCHEMA}.{quote(name)}"
-            con.execute(
-                f"create table {target} as select {', '.join(map(quote, kept))} from build.{MARTS_SCHEMA}.{quote(name)}"
-            )
-            if table_comments.get(name):
-                con.execute(f"comment on table {target} is {literal(table_comments[name].strip())}")
-            for column in kept:
-                if comments.get((name, column)):
-                    con.execute(
-                        f"comment on column {target}.{quote(column)} is {literal(comments[(name, column)].strip())}"
-                    )
-            row_count = one(con.execute(f"select count(*) from {target}"))[0]
-            table_rows.append((publication_id, name, row_count, len(kept), sorted(set(columns) - set(kept))))
-
-        as_of_dates = {}
-        for name in sorted(as_of_marts & dated):  # the as-of marts (tag customer_state) with the column
-            as_of_dates[name] = [
-                row[0] for row in con.execute(f"select distinct as_of_date from {MARTS_SCHEMA}.{name}").fetchall()
-            ]
-        distinct = {day for days in as_of_dates.values() for day in days}
-        if len(distinct) > 1:
-            detail = ", ".join(f"{name}: {', '.join(map(str, sorted(days)))}" for name, days in as_of_dates.items())
-            raise PublishError(
-                f"the marts are not at one as-of date ({detail}): a partial build. Run `dbt build` and publish again"
-            )
-        as_of_date = next(iter(distinct), None)
-
-        con.execute(
-            """create table meta.publication (
-                publication_id varchar, as_of_date date, built_at timestamp, published_at timestamp,
-                source_commit varchar, dbt_invocation_id varchar, includes_pii boolean, table_count integer)"""
-        )
-        con.execute(
-            "insert into meta.publication values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                publication_id,
-                as_of_date,
-                built_at,
-                now.replace(tzinfo=None),
-                git_commit(),
-                invocation_id,
-                include_pii,
-                len(table_rows),
-            ],
-        )
-        con.execute(
-            """create table meta.publication_tables (
-                publication_id varchar, table_name varchar, row_count bigint, column_count integer,
-                withheld_columns varchar[])"""
-        )
-        con.executemany("insert into meta.publication_tables values (?, ?, ?, ?, ?)", table_rows)
-        con.execute(
-            "comment on table meta.publication is "
-            + literal(
-                "This copy of the marts: its id, the as-of date of the customer-state marts, when the build it copies "
-                "finished (UTC), when it was published, the commit of the project and whether personal data "
-                "is included."
-            )
-        )
-        con.execute(
-            "comment on table meta.publication_tables is "
-            + literal("Row and column counts of each published mart, and the personal-data columns left out of it.")
-        )
-
-        # Parquet, for tools that read files: a new folder per publication, then `current` moves to it.
-        parquet_dir.mkdir(parents=True)
-        metadata = f"kv_metadata {{publication_id: {literal(publication_id)}}}"
-        for schema, name in [(MARTS_SCHEMA, name) for name, _ in marts] + [
-            ("meta", "publication"),
-            ("meta", "publication_tables"),
-        ]:
-            con.execute(
-                f"copy {schema}.{quote(name)} to {literal(str(parquet_dir / (name + '.parquet')))} "
-                f"(format parquet, compression zstd, {metadata})"
-            )
-        con.execute("detach build")
-        con.execute("checkpoint")
+        as_of_date, table_rows = fill(con, warehouse, publication, manifest_path, include_pii)
     except BaseException:
         con.close()
-        staging_file.unlink(missing_ok=True)
-        shutil.rmtree(parquet_dir, ignore_errors=True)
+        publication.staging_file.unlink(missing_ok=True)
+        shutil.rmtree(publication.parquet_dir, ignore_errors=True)
         raise
     con.close()
-
-    # The swap: each rename is atomic; a reader sees the previous publication or this one, whole.
-    os.replace(staging_file, serving_dir / SERVING_FILE)
-    link = parquet_root / f".current.{publication_id}.tmp"
-    link.symlink_to(publication_id, target_is_directory=True)
-    os.replace(link, parquet_root / "current")
-    for old in sorted(p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink())[
-        :-PARQUET_PUBLICATIONS_KEPT
-    ]:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_in(publication)
     return {
-        "publication_id": publication_id,
+        "publication_id": publication.publication_id,
         "as_of_date": as_of_date,
         "tables": len(table_rows),
-        "rows": sum(row[2] for row in table_rows),
-        "withheld": sum(len(row[4]) for row in table_rows),
+        "rows": sum(row[1] for row in table_rows),
+        "withheld": sum(len(row[3]) for row in table_rows),
         "seconds": time.perf_counter() - started,
     }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -59,6 +61,23 @@ class Warehouse:
 
     def scalar(self, sql: str, params: list | None = None):
         return self.query(sql, params)[0][0]
+
+    def records(self, sql: str, params: list | None = None) -> list[dict]:
+        """The rows of a query as dicts by column name."""
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            cursor = con.execute(sql, params or [])
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            con.close()
+
+    def copy_to(self, work: Path) -> Warehouse:
+        """A copy of this warehouse in another folder, to change without touching the original."""
+        work.mkdir(parents=True, exist_ok=True)
+        copy = Warehouse(work / "warehouse.duckdb", work)
+        shutil.copy(self.path, copy.path)
+        return copy
 
     def execute(self, *statements: str) -> None:
         """Change the warehouse directly (to set up a case), in one connection."""
@@ -112,6 +131,23 @@ class Warehouse:
             con.close()
 
 
+def plain(result: subprocess.CompletedProcess) -> str:
+    """A command's output without the colour codes dbt prints."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+
+def script(*command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """One of the project's Python commands (scripts/X.py), run from the repo like a user would."""
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1", **(env or {})},
+    )
+
+
 def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:
     return load_raw.load(data, warehouse, append)
 
@@ -150,6 +186,7 @@ SLOWEST_FIRST = (
     "test_history.py",
     "test_incremental.py",
     "test_campaigns.py",
+    "test_campaign_lift.py",
     "test_identity_and_quality.py",
     "test_data_shapes.py",
     "test_lifecycle.py",

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from conftest import REPO, Warehouse
+from crm_warehouse.benchmark import hold_back_last_lines
 
 PYTHON = sys.executable
 EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -145,23 +146,7 @@ def pii_findings(warehouse: Warehouse, serving: Path) -> list[str]:
 
 def hold_back_latest_lines(data: Path, work: Path, share: float) -> tuple[Path, Path]:
     """A copy of the data set without its latest `share` of transaction lines (work/initial), and
-    those lines as a later daily batch (work/batch)."""
+    those lines as a later daily batch (work/batch): the benchmark's split."""
     initial, batch = work / "initial", work / "batch"
-    for folder in (initial, batch):
-        folder.mkdir()
-    for source in data.iterdir():
-        if source.is_file() and source.name != "transactions.parquet":
-            shutil.copy(source, initial / source.name)
-    con = duckdb.connect()
-    lines = f"read_parquet('{data / 'transactions.parquet'}')"
-    cutoff = con.execute(f"select quantile_disc(transaction_at, {1 - share}) from {lines}").fetchone()[0]
-    con.execute(
-        f"copy (select * from {lines} where transaction_at is null or transaction_at <= ?) "
-        f"to '{initial / 'transactions.parquet'}'",
-        [cutoff],
-    )
-    con.execute(
-        f"copy (select * from {lines} where transaction_at > ?) to '{batch / 'transactions.parquet'}'", [cutoff]
-    )
-    con.close()
+    hold_back_last_lines(data, initial, batch, share)
     return initial, batch

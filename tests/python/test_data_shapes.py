@@ -152,48 +152,30 @@ def minimal_shape(folder: Path) -> Shape:
     return shape
 
 
+EDGE_CUSTOMERS = (
+    ("K1", "Kasse Süd", "Zoë", "Ångström-Øster", "zoe@example.se", "B2C", "111 22", "SE", "2085-01-01 08:00:00"),
+    ("W1", "webbutik", "ZOË", "ÅNGSTRÖM-ØSTER", " ZOE@Example.se", "B2C", "111 22", "SE", "2086-05-01 08:00:00"),
+)
+
+
+def edge_line(i: int, at: dt.datetime) -> Line:
+    """Line i of the edge shape: 100,000 plain sales, then ids with a comma in them, a line at
+    the money limits and a return at them."""
+    if i <= 100_000:
+        return Line(f"T{i:06d}", 1, "K1", at, "sale", 1, Decimal("10.00"))
+    if i == 100_004:
+        return Line(f"T,{i}", 1, "K1", at, "sale", MAX_QUANTITY, MAX_MONEY, MAX_MONEY)
+    if i == 100_005:
+        return Line(f"T,{i}", 1, "K1", at, "return", MAX_QUANTITY, MAX_MONEY)
+    return Line(f"T,{i}", 1, "K1", at, "sale", 1, Decimal("10.00"))
+
+
 def edge_shape(folder: Path) -> Shape:
     """One person with two records, 100,005 lines in 2085-2095, quoted fields after row 100,000."""
     folder.mkdir(parents=True)
     shape = Shape(folder, unit_cost=MAX_MONEY)
-    write_csv(
-        folder / "customers.csv",
-        [
-            "customer_id",
-            "source_system",
-            "first_name",
-            "last_name",
-            "email",
-            "customer_type",
-            "postal_code",
-            "country",
-            "created_at",
-        ],
-        [
-            [
-                "K1",
-                "Kasse Süd",
-                "Zoë",
-                "Ångström-Øster",
-                "zoe@example.se",
-                "B2C",
-                "111 22",
-                "SE",
-                "2085-01-01 08:00:00",
-            ],
-            [
-                "W1",
-                "webbutik",
-                "ZOË",
-                "ÅNGSTRÖM-ØSTER",
-                " ZOE@Example.se",
-                "B2C",
-                "111 22",
-                "SE",
-                "2086-05-01 08:00:00",
-            ],
-        ],
-    )
+    header = "customer_id source_system first_name last_name email customer_type postal_code country created_at"
+    write_csv(folder / "customers.csv", header.split(), [list(row) for row in EDGE_CUSTOMERS])
     write_csv(
         folder / "products.csv",
         ["product_id", "product_name", "unit_cost", "list_price"],
@@ -202,53 +184,22 @@ def edge_shape(folder: Path) -> Shape:
     first, days = dt.datetime(2085, 1, 1, 12), (dt.date(2095, 12, 31) - dt.date(2085, 1, 1)).days
     rows = []
     for i in range(1, 100_006):
-        at = first + dt.timedelta(days=(i - 1) * days // 100_004)
-        if i <= 100_000:
-            line = Line(f"T{i:06d}", 1, "K1", at, "sale", 1, Decimal("10.00"))
-            transaction_id = line.transaction_id
-        else:
-            # a quoted id with a comma in it, and from here on every text field is quoted
-            kind, quantity, price, discount = "sale", 1, Decimal("10.00"), Decimal(0)
-            if i == 100_004:
-                quantity, price, discount = MAX_QUANTITY, MAX_MONEY, MAX_MONEY
-            if i == 100_005:
-                kind, quantity, price = "return", MAX_QUANTITY, MAX_MONEY
-            line = Line(f"T,{i}", 1, "K1", at, kind, quantity, price, discount)
-            transaction_id = f'"{line.transaction_id}"'
+        line = edge_line(i, first + dt.timedelta(days=(i - 1) * days // 100_004))
         shape.lines.append(line)
-        quote = '"' if i > 100_000 else ""
+        # from row 100,001 on every text field is quoted (the id has a comma in it)
+        q = '"' if i > 100_000 else ""
+        text = [f"{q}{value}{q}" for value in (line.transaction_id, "K1", "Kasse Süd")]
         rows.append(
-            [
-                transaction_id,
-                str(line.line_number),
-                f"{quote}K1{quote}",
-                f"{quote}Kasse Süd{quote}",
-                "P1",
-                line.at.isoformat(sep=" "),
-                f"{quote}{line.kind}{quote}",
+            [text[0], str(line.line_number), text[1], text[2], "P1", line.at.isoformat(sep=" "), f"{q}{line.kind}{q}"]
+            + [
                 str(line.quantity),
                 str(line.price),
                 str(line.discount),
                 (line.at + dt.timedelta(hours=1)).isoformat(sep=" "),
             ]
         )
-    write_csv(
-        folder / "transactions.csv",
-        [
-            "transaction_id",
-            "line_number",
-            "customer_id",
-            "source_system",
-            "product_id",
-            "transaction_at",
-            "transaction_type",
-            "quantity",
-            "unit_price",
-            "discount_amount",
-            "loaded_at",
-        ],
-        rows,
-    )
+    columns = "transaction_id line_number customer_id source_system product_id transaction_at transaction_type"
+    write_csv(folder / "transactions.csv", (columns + " quantity unit_price discount_amount loaded_at").split(), rows)
     return shape
 
 

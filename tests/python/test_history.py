@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NO_TESTS, REPO, Warehouse
+from conftest import NO_TESTS, REPO, Warehouse, plain
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
 MONTHS = ("2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31")
@@ -221,19 +221,8 @@ def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[W
     assert history_fingerprint(warehouse) == before
 
 
-def copy_of(warehouse: Warehouse, work: Path) -> Warehouse:
-    work.mkdir(parents=True, exist_ok=True)
-    copy = Warehouse(work / "copy.duckdb", work)
-    shutil.copy(warehouse.path, copy.path)
-    return copy
-
-
-def plain(result: subprocess.CompletedProcess) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
-
-
 def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
-    warehouse = copy_of(history[0], tmp_path)
+    warehouse = history[0].copy_to(tmp_path)
     before = history_fingerprint(warehouse)
     last_day = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
     assert str(last_day) == "2026-10-31", "the generator's default end date"
@@ -261,7 +250,7 @@ def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
 ) -> None:
     """All month-ends are written in one transaction: a failure after the snapshot was already
     changed (here: a damaged revenue table) rolls everything back."""
-    warehouse = copy_of(history[0], tmp_path)
+    warehouse = history[0].copy_to(tmp_path)
     before = history_fingerprint(warehouse)
     state_before = warehouse.query("select * from marts.customer_segments order by customer_key")
     command = ["--from", "2025-11", "--to", "2026-01"]
@@ -297,7 +286,7 @@ def test_rebuilding_the_state_as_of_another_day_leaves_history_alone(
 ) -> None:
     """The README's command, with another ABC metric too: every customer-state mart moves to the
     requested day together, unit tests still pass, and the recorded history is untouched."""
-    warehouse = copy_of(history[0], tmp_path)
+    warehouse = history[0].copy_to(tmp_path)
     before = history_fingerprint(warehouse)
     rebuilt = warehouse.dbt(
         "build", "--selector", "customer_state", vars={"as_of_date": "2025-06-30", "abc_value_metric": "revenue"}

@@ -44,27 +44,12 @@ def computed_at(warehouse: Warehouse) -> dict:
     )
 
 
-def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path, small_data: DataSet) -> None:
-    """The second batch holds late lines of old dates, re-deliveries of lines already loaded,
-    customer records that merge existing customers and make quarantined lines trusted, new
-    product costs, and products the first batch's lines referred to before they were known."""
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    shutil.copy(small_data.path / "interactions.parquet", first / "interactions.parquet")
-    con = duckdb.connect()
-    products = small_data.path / "products.parquet"
-    late_products = "product_id like '%3'"  # in the master only from the second batch on
-    con.execute(f"copy (select * from '{products}' where not ({late_products})) to '{first}/products.parquet'")
-    customers, transactions = small_data.path / "customers.parquet", small_data.path / "transactions.parquet"
-    con.execute(f"copy (select * from '{customers}' where customer_id not like '%7') to '{first}/customers.parquet'")
-    con.execute(f"copy (select * from '{customers}' where customer_id like '%7') to '{second}/customers.parquet'")
-    con.execute(
-        f"copy (select * from '{transactions}' where transaction_id <= 'T0000010000') to '{first}/transactions.parquet'"
-    )
-    # later orders, a re-delivery of 50 lines the first batch already held (loaded again now),
-    # and a correction of 20 others (the quantity was wrong: one more unit)
-    clean_first = (  # lines of the first batch with no planted defect
+LATE_PRODUCTS = "product_id like '%3'"  # in the product master only from the second batch on
+
+
+def clean_first_lines(transactions: Path, products: Path) -> str:
+    """The lines of the first batch with no planted defect, as a query."""
+    return (
         f"select * from '{transactions}' where transaction_id <= 'T0000010000' and transaction_at is not null "
         "and transaction_at <= loaded_at and quantity > 0 and customer_id not like '%7' "
         "and customer_id not like 'GHOST%' "
@@ -72,6 +57,25 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         f"and (transaction_id, line_number) in (select transaction_id, line_number from '{transactions}' "
         "group by all having count(*) = 1)"
     )
+
+
+def write_batches(data: Path, first: Path, second: Path) -> list[tuple]:
+    """The small data set as two batches; returns the lines the second batch corrects, with
+    their corrected quantity."""
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(data / "interactions.parquet", first / "interactions.parquet")
+    con = duckdb.connect()
+    products, customers, transactions = (data / f"{t}.parquet" for t in ("products", "customers", "transactions"))
+    con.execute(f"copy (select * from '{products}' where not ({LATE_PRODUCTS})) to '{first}/products.parquet'")
+    con.execute(f"copy (select * from '{customers}' where customer_id not like '%7') to '{first}/customers.parquet'")
+    con.execute(f"copy (select * from '{customers}' where customer_id like '%7') to '{second}/customers.parquet'")
+    con.execute(
+        f"copy (select * from '{transactions}' where transaction_id <= 'T0000010000') to '{first}/transactions.parquet'"
+    )
+    # later orders, a re-delivery of 50 lines the first batch already held (loaded again now),
+    # and a correction of 20 others (the quantity was wrong: one more unit)
+    clean_first = clean_first_lines(transactions, products)
     con.execute(
         f"""
         copy (
@@ -86,9 +90,8 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         """
     )
     corrected = con.execute(
-        f"select transaction_id, line_number, quantity + 1 "
-        f"from ({clean_first} order by transaction_id desc, line_number "
-        "limit 20)"
+        f"select transaction_id, line_number, quantity + 1 from ({clean_first} "
+        "order by transaction_id desc, line_number limit 20)"
     ).fetchall()
     # a new cost for twenty products: cost of goods of lines already in the fact must follow;
     # and the products the first batch did not know yet
@@ -96,14 +99,38 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
         f"""
         copy (
             select * replace (unit_cost * 1.1 as unit_cost, updated_at + interval 3650 day as updated_at)
-            from (select * from '{products}' where not ({late_products}) order by product_id limit 20)
+            from (select * from '{products}' where not ({LATE_PRODUCTS}) order by product_id limit 20)
             union all
-            select * from '{products}' where {late_products}
+            select * from '{products}' where {LATE_PRODUCTS}
         ) to '{second}/products.parquet'
         """
     )
     con.close()
+    return corrected
 
+
+def assert_corrections_replace_their_lines(warehouse: Warehouse, corrected: list[tuple]) -> None:
+    """The fact has the corrected quantity and the first delivery is quarantined as superseded
+    (money still reconciles: the dbt build tested it)."""
+    keys = ", ".join(f"('{t}', {n})" for t, n, _ in corrected)
+    assert sorted(
+        warehouse.query(
+            "select transaction_id, line_number, quantity from marts.fct_sales "
+            f"where (transaction_id, line_number) in ({keys})"
+        )
+    ) == sorted(corrected)
+    assert warehouse.query(
+        "select reason_code, count(*) from marts.quarantine_transactions "
+        f"where (transaction_id, line_number) in ({keys}) group by all"
+    ) == [("superseded_line", 20)]
+
+
+def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path, small_data: DataSet) -> None:
+    """The second batch holds late lines of old dates, re-deliveries of lines already loaded,
+    customer records that merge existing customers and make quarantined lines trusted, new
+    product costs, and products the first batch's lines referred to before they were known."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    corrected = write_batches(small_data.path, first, second)
     incremental = Warehouse(tmp_path / "incremental.duckdb", tmp_path / "inc")
     load(first, incremental.path)
     assert incremental.dbt("build", "--exclude", *NO_TESTS).returncode == 0
@@ -154,20 +181,36 @@ def test_incremental_run_after_appended_batch_equals_full_refresh(tmp_path: Path
     assert (
         full.scalar("select count(*) from marts.quarantine_transactions where reason_code = 'duplicate_line_key'") >= 50
     )
-    # a correction replaces the line: the fact has the corrected quantity, the first delivery is
-    # quarantined as superseded, and money still reconciles (the dbt build above tested it)
-    keys = ", ".join(f"('{t}', {n})" for t, n, _ in corrected)
-    assert sorted(
-        incremental.query(
-            "select transaction_id, line_number, quantity from marts.fct_sales "
-            f"where (transaction_id, line_number) in ({keys})"
-        )
-    ) == sorted(corrected)
-    assert incremental.query(
-        "select reason_code, count(*) from marts.quarantine_transactions "
-        f"where (transaction_id, line_number) in ({keys}) "
-        "group by all"
-    ) == [("superseded_line", 20)]
+    assert_corrections_replace_their_lines(incremental, corrected)
+
+
+def write_late_line(warehouse: Warehouse, transactions: Path, customer_key: str, batch: Path) -> Path:
+    """A batch of one sale of 2026-03-15 by one of the customer's records, loaded a day after the
+    latest line."""
+    batch.mkdir()
+    customer_id, source_system, product_id = warehouse.query(
+        "select customer_id, source_system, product_id from marts.fct_sales as f "
+        "inner join marts.customer_identity_map as m using (customer_key) "
+        "where f.customer_key = ? limit 1",
+        [customer_key],
+    )[0]
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select * replace (
+                'LATE0000001' as transaction_id, 1 as line_number, ? as customer_id, ? as source_system,
+                ? as product_id, timestamp '2026-03-15 11:00:00' as transaction_at, 'sale' as transaction_type,
+                3 as quantity, 25.00 as unit_price, 0.00 as discount_amount,
+                (select max(loaded_at) from '{transactions}') + interval 1 day as loaded_at
+            )
+            from '{transactions}' limit 1
+        ) to '{batch}/transactions.parquet'
+        """,
+        [customer_id, source_system, product_id],
+    )
+    con.close()
+    return batch
 
 
 def test_a_late_line_re_states_only_the_month_ends_from_its_date(
@@ -186,33 +229,7 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
     )
     assert late_customer is not None
 
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    transactions = small_data.path / "transactions.parquet"
-    con = duckdb.connect(str(warehouse.path), read_only=True)
-    customer_id, source_system, product_id = con.execute(
-        "select customer_id, source_system, product_id from marts.fct_sales as f "
-        "inner join marts.customer_identity_map as m using (customer_key) "
-        "where f.customer_key = ? limit 1",
-        [late_customer],
-    ).fetchone()
-    con.close()
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        copy (
-            select * replace (
-                'LATE0000001' as transaction_id, 1 as line_number, ? as customer_id, ? as source_system,
-                ? as product_id, timestamp '2026-03-15 11:00:00' as transaction_at, 'sale' as transaction_type,
-                3 as quantity, 25.00 as unit_price, 0.00 as discount_amount,
-                (select max(loaded_at) from '{transactions}') + interval 1 day as loaded_at
-            )
-            from '{transactions}' limit 1
-        ) to '{batch}/transactions.parquet'
-        """,
-        [customer_id, source_system, product_id],
-    )
-    con.close()
+    batch = write_late_line(warehouse, small_data.path / "transactions.parquet", late_customer, tmp_path / "batch")
     load(batch, warehouse.path, append=True)
     rebuilt = warehouse.dbt("build")
     assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -338,3 +340,20 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(
     (folder / "transactions.csv").write_bytes(b"\n".join(lines))
     message = rejected(folder, loaded_warehouse)
     assert message.startswith("transactions.csv: line 5 is not UTF-8 text (save the file as UTF-8): "), message
+
+
+def test_every_row_carries_its_load_time_and_freshness_reads_it(tmp_path: Path, small_data: DataSet) -> None:
+    """The loader stamps each row with its batch's load time; `dbt source freshness` judges each
+    table by it (transactions by the line's own loaded_at, which the generator dates in the past)."""
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb", tmp_path)
+    load(copy_files(small_data, tmp_path / "raw"), warehouse.path, False)
+    ledger = dict(warehouse.query("select table_name, loaded_at from raw._load_batches"))
+    for table in ("customers", "products", "transactions", "interactions"):
+        assert warehouse.query(f"select distinct _loaded_at from raw.{table}") == [(ledger[table],)], table
+    checked = warehouse.dbt("source", "freshness", "--output", str(tmp_path / "sources.json"))
+    results = {r["unique_id"].split(".")[-1]: r for r in json.loads((tmp_path / "sources.json").read_text())["results"]}
+    assert {results[t]["status"] for t in ("customers", "products", "interactions")} == {"pass"}, checked.stdout
+    latest = duckdb.connect().execute(f"select max(loaded_at) from '{small_data.path / 'transactions.parquet'}'")
+    age = dt.datetime.now(dt.UTC).replace(tzinfo=None) - latest.fetchone()[0]
+    expected = "pass" if age < dt.timedelta(days=2) else "warn" if age < dt.timedelta(days=7) else "error"
+    assert results["transactions"]["status"] == expected, checked.stdout

@@ -148,3 +148,56 @@ def test_the_quarantine_reasons_have_one_home(manifest: dict) -> None:
     assert not [code for code in codes if code in screening], "a reason written out by hand in the screening"
     # the scorecard has an interactions rule that happens to share the name unknown_customer
     assert not [code for code in codes if code in scorecard and code != "unknown_customer"], "written out by hand"
+
+
+def primary_keys(manifest: dict) -> dict[str, list[list[str]]]:
+    """Mart name -> the column sets its uniqueness tests hold unique (its grain)."""
+    nodes, keys = manifest["nodes"], {}
+    for test in nodes.values():
+        metadata = test.get("test_metadata") or {}
+        if test["resource_type"] != "test" or metadata.get("name") not in ("unique", "unique_combination_of_columns"):
+            continue
+        model = nodes.get(test.get("attached_node") or "", {})
+        if model.get("schema") == "marts" and model.get("resource_type") == "model":
+            kwargs = metadata["kwargs"]
+            columns = [kwargs["column_name"]] if "column_name" in kwargs else kwargs["combination_of_columns"]
+            keys.setdefault(model["name"], []).append(columns)
+    return keys
+
+
+def naming_problems(keys: dict[str, list[list[str]]], folders: dict[str, str]) -> list[str]:
+    broken = []
+    for name, sets in keys.items():
+        single = {columns[0] for columns in sets if len(columns) == 1}
+        if name.startswith(("dim_", "fct_")) and not any(column.endswith("_key") for column in single):
+            broken.append(f"{name}: a dim_/fct_ mart needs a one-column *_key")
+        if single == {"customer_key"} and not name.startswith("customer_") and name != "dim_customer":
+            broken.append(f"{name}: one row per customer, so named customer_*")
+        per_customer = name.startswith("customer_") and folders[name] != "history" and name != "customer_identity_map"
+        if per_customer and "customer_key" not in single:
+            broken.append(f"{name}: named customer_* but not one row per customer")
+        if folders[name] == "history" and not any({"as_of_date", "to_period"} & set(columns) for columns in sets):
+            broken.append(f"{name}: a history mart is keyed by the date it was recorded")
+    return broken
+
+
+def test_mart_names_say_their_grain(manifest: dict) -> None:
+    """The naming rule of DECISIONLOG ("Mart names"): dim_ and fct_ marts have a one-column
+    surrogate key; a mart of one row per customer is named customer_* (or dim_customer); a
+    customer_* mart outside the history is one row per customer, but the identity map (one row
+    per source record); history marts are keyed by the date they were recorded."""
+    keys = primary_keys(manifest)
+    folders = {
+        node["name"]: node["original_file_path"].split("/")[2]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    assert set(keys) == set(folders), "every mart has a uniqueness test"
+    assert naming_problems(keys, folders) == []
+    # the rule finds what it should: a per-customer mart under another name, a history mart without its date
+    keys["profitability"], folders["profitability"] = keys["customer_profitability"], "profitability"
+    keys["customer_segment_history"] = [["customer_key"]]
+    assert naming_problems(keys, folders) == [
+        "customer_segment_history: a history mart is keyed by the date it was recorded",
+        "profitability: one row per customer, so named customer_*",
+    ]

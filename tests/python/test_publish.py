@@ -267,20 +267,9 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
     warehouse: Warehouse = served["warehouse"]
     serving = warehouse.work / "serving" / "crm.duckdb"
     log, stop = tmp_path / "reads.jsonl", tmp_path / "stop"
-    reader = subprocess.Popen(
-        [
-            PYTHON,
-            str(Path(__file__).with_name("serving_reader.py")),
-            "--serving",
-            str(serving),
-            "--log",
-            str(log),
-            "--stop",
-            str(stop),
-            "--interval",
-            "0.1",
-        ]
-    )
+    reader_script = str(Path(__file__).with_name("serving_reader.py"))
+    options = ["--serving", str(serving), "--log", str(log), "--stop", str(stop), "--interval", "0.1"]
+    reader = subprocess.Popen([PYTHON, reader_script, *options])
     bi_connection = duckdb.connect(str(serving), read_only=True)  # a dashboard left open all along
     first = bi_connection.execute("select publication_id from meta.publication").fetchone()[0]
     ids = [first]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 
 import pytest
 
-from conftest import Warehouse
+from conftest import REPO, Warehouse
 
 VAR_CALL = re.compile(r"""var\(\s*['"](\w+)['"]""")
 
@@ -201,3 +202,19 @@ def test_mart_names_say_their_grain(manifest: dict) -> None:
         "customer_segment_history: a history mart is keyed by the date it was recorded",
         "profitability: one row per customer, so named customer_*",
     ]
+
+
+def test_python_files_and_functions_stay_small() -> None:
+    """At most 400 lines a Python file and 60 a function (DECISIONLOG, "Python as a package"):
+    a file or function that grows past them is split, not let through."""
+    files = subprocess.run(["git", "ls-files", "*.py"], cwd=REPO, capture_output=True, text=True, check=True)
+    too_long = []
+    for name in files.stdout.split():
+        source = (REPO / name).read_text()
+        if len(source.splitlines()) > 400:
+            too_long.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+                too_long.append(f"{name}: {node.name}() has {node.end_lineno - node.lineno + 1} lines")
+    assert len(files.stdout.split()) > 40
+    assert too_long == []

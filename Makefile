@@ -32,7 +32,7 @@ HISTORY_TO ?=
 estimate = $(shell echo $$(( $(1) + $(2) * $(DEMO_LINES) / 1000000 )))
 say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
 
-.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse browser pytest test clean
+.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse browser pytest test postgres-server test-postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -83,8 +83,8 @@ run: generate load dbt-build record-history publish report ## Everything: demo d
 
 lint: venv ## SQL style (sqlfluff), Python lint and format (ruff), Python types (mypy)
 	PYTHONWARNINGS=ignore $(BIN)/sqlfluff lint --processes 2 models tests analyses snapshots crm_warehouse/generator/queries crm_warehouse/report/queries crm_warehouse/baseline_queries
-	$(BIN)/ruff check crm_warehouse scripts tests/python
-	$(BIN)/ruff format --check crm_warehouse scripts tests/python
+	$(BIN)/ruff check crm_warehouse scripts tests/python tests/engines
+	$(BIN)/ruff format --check crm_warehouse scripts tests/python tests/engines
 	$(BIN)/mypy
 
 parse: venv ## dbt parse (project, YAML and Jinja are valid)
@@ -105,7 +105,23 @@ browser: ## Make sure a headless Chromium is installed (for the report test)
 pytest: venv browser ## Python tests, including a full dbt build on a small generated data set
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: lint parse pytest ## Everything CI checks
+test: lint parse pytest ## Everything CI checks on DuckDB: SQL and Python lint, dbt parse, pytest
+
+# The PostgreSQL comparison starts its own throwaway server: it needs the server binaries.
+postgres-server:
+	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "make: PostgreSQL server binaries found"; \
+	elif command -v apt-get >/dev/null; then \
+		echo "make: installing the PostgreSQL server with apt-get (make test-postgres starts a throwaway one)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; } || \
+		{ echo "make: could not install postgresql; install the PostgreSQL server and run make test-postgres again"; exit 1; }; \
+	else echo "make: make test-postgres needs the PostgreSQL server (initdb, pg_ctl); install it and run it again"; exit 1; fi
+
+test-postgres: venv postgres-server ## The project on PostgreSQL: a throwaway server, dbt build twice, every mart compared with DuckDB
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-postgres.txt
+	$(BIN)/python -m pytest -s tests/engines/test_postgres.py
 
 clean: ## Remove generated data, dbt artefacts and the demo warehouse
 	rm -rf data target logs serving warehouse.duckdb warehouse.duckdb.wal

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plant-lift": ("crm_warehouse.plant_lift", "Plant a known campaign lift in generated data"),
     "benchmark": ("crm_warehouse.benchmark", "Time and measure generate, load, build and test per size"),
     "baselines": ("crm_warehouse.baselines", "The plain-SQL and pandas baselines the benchmark compares with"),
+    "local-postgres": ("crm_warehouse.engines.local_postgres", "Start or stop a throwaway local PostgreSQL server"),
 }
 
 

@@ -195,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--append", action="store_true", help="add the files as a new batch instead of replacing raw")
     parser.add_argument("--memory-limit", default=os.environ.get("CRM_MEMORY_LIMIT"), help="DuckDB memory_limit")
     parser.add_argument(
+        "--engine",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="where dbt builds: duckdb (the warehouse file itself), or postgres: the files are checked and "
+        "landed in the warehouse file as always, then its raw schema is copied to PostgreSQL (CRM_PG_* settings)",
+    )
+    parser.add_argument(
         "--allow-empty",
         action="append",
         default=[],
@@ -207,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     except LoadError as exc:
         print(f"load_raw: nothing was loaded; fix these problems first:\n{exc}", file=sys.stderr)
         return 2
+    if args.engine == "postgres":
+        from crm_warehouse.engines.postgres import EngineError, mirror_raw
+
+        try:
+            report += mirror_raw(args.warehouse)
+        except EngineError as exc:
+            print(f"load_raw: loaded into {args.warehouse}, but not into PostgreSQL: {exc}", file=sys.stderr)
+            return 2
     for line in report:
         print(f"load_raw: {line}")
     return 0

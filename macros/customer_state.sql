@@ -32,3 +32,8 @@
 {% macro default__row_fingerprint(columns) -%}
     hash({{ columns | join(', ') }})
 {%- endmacro %}
+
+{#- a 64-bit hash of the values written as text (any type), as PostgreSQL's own hash of text -#}
+{% macro postgres__row_fingerprint(columns) -%}
+    hashtextextended(concat_ws(chr(31), {{ columns | join(', ') }}), 0)
+{%- endmacro %}

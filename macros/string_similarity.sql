@@ -1,7 +1,8 @@
 {#-
-    Similarity of two strings in [0, 1] (1 = equal). DuckDB has Jaro-Winkler, which rewards a
-    shared prefix and tolerates one typo in a short name; elsewhere fall back to a normalised
-    Levenshtein distance.
+    Similarity of two strings in [0, 1] (1 = equal): Jaro-Winkler, which rewards a shared prefix
+    and tolerates one typo in a short name. DuckDB has it; PostgreSQL gets the same function in
+    PL/pgSQL. Another engine falls back to a normalised Levenshtein distance, which links other
+    records: port the function before relying on identity resolution there.
 -#}
 {% macro string_similarity(left, right) -%}
     {{ return(adapter.dispatch('string_similarity', 'crm_warehouse')(left, right)) }}
@@ -15,6 +16,11 @@
     jaro_winkler_similarity({{ left }}, {{ right }})
 {%- endmacro %}
 
+{#- DuckDB's Jaro-Winkler in PL/pgSQL (macros/engine_compatibility.sql) -#}
+{% macro postgres__string_similarity(left, right) -%}
+    public.crm_jaro_winkler({{ left }}, {{ right }})
+{%- endmacro %}
+
 {#- Edits (insert, delete, substitute, swap adjacent) that turn one string into the other. -#}
 {% macro string_edit_distance(left, right) -%}
     {{ return(adapter.dispatch('string_edit_distance', 'crm_warehouse')(left, right)) }}
@@ -26,4 +32,8 @@
 
 {% macro duckdb__string_edit_distance(left, right) -%}
     damerau_levenshtein({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro postgres__string_edit_distance(left, right) -%}
+    public.crm_damerau_levenshtein({{ left }}, {{ right }})
 {%- endmacro %}

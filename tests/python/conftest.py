@@ -88,13 +88,15 @@ class Warehouse:
         finally:
             con.close()
 
-    def dbt(self, *args: str, vars: dict | None = None) -> subprocess.CompletedProcess:
-        """Run dbt against this warehouse with its own target and log folders."""
+    def dbt(self, *args: str, vars: dict | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+        """Run dbt against this warehouse with its own target and log folders (and, for another
+        engine's target, that engine's settings in env)."""
         env = {
             **os.environ,
             "CRM_WAREHOUSE_PATH": str(self.path),
             "DO_NOT_TRACK": "1",
             "DBT_PROFILES_DIR": str(REPO),
+            **(env or {}),
         }
         command = [
             str(Path(sys.executable).parent / "dbt"),

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO, Warehouse, load
 
 CDNOW = REPO / "tests" / "data" / "cdnow" / "CDNOW_sample.txt"
-CLV_MODELS = REPO / "models" / "intermediate" / "clv"
+CLV_MODELS = REPO / "models" / "intermediate" / "clv" / "python"
 
 
 def python_model(name: str):

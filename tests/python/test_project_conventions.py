@@ -218,3 +218,10 @@ def test_python_files_and_functions_stay_small() -> None:
                 too_long.append(f"{name}: {node.name}() has {node.end_lineno - node.lineno + 1} lines")
     assert len(files.stdout.split()) > 40
     assert too_long == []
+
+
+def test_unit_test_names_fit_an_identifier_on_every_engine(manifest: dict) -> None:
+    """dbt creates a relation named after each unit test; PostgreSQL cuts identifiers at 63
+    bytes and refuses longer ones."""
+    too_long = [test["name"] for test in manifest["unit_tests"].values() if len(test["name"].encode()) > 63]
+    assert len(manifest["unit_tests"]) > 15 and too_long == []

@@ -62,12 +62,13 @@ summarised as (
     select
         fit_period,
         customer_key,
-        any_value(as_of_date) as as_of_date,
-        any_value(period_end_date) as period_end_date,
+        -- one value per fit period
+        max(as_of_date) as as_of_date,
+        max(period_end_date) as period_end_date,
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         count(*) - 1 as repeat_purchase_count,
-        avg(revenue) filter (where purchase_date > first_purchase_date) as monetary_value
+        avg(cast(revenue as {{ type_double() }})) filter (where purchase_date > first_purchase_date) as monetary_value
     from in_period
     group by fit_period, customer_key
 ),
@@ -94,9 +95,11 @@ select
     summarised.first_purchase_date,
     summarised.last_purchase_date,
     cast(summarised.repeat_purchase_count as integer) as frequency,
-    cast((summarised.last_purchase_date - summarised.first_purchase_date) / {{ unit_days }} as double) as recency,
-    cast((summarised.period_end_date - summarised.first_purchase_date) / {{ unit_days }} as double) as age,
-    cast(summarised.monetary_value as double) as monetary_value,
+    -- days as double before dividing: integer division truncates on some engines
+    cast(summarised.last_purchase_date - summarised.first_purchase_date as {{ type_double() }})
+    / {{ unit_days }} as recency,
+    cast(summarised.period_end_date - summarised.first_purchase_date as {{ type_double() }}) / {{ unit_days }} as age,
+    cast(summarised.monetary_value as {{ type_double() }}) as monetary_value,
     case
         when summarised.fit_period = 'calibration' then coalesce(holdout.holdout_purchase_count, 0)
     end as holdout_purchase_count

@@ -95,10 +95,10 @@ select
     customer_days.customer_key,
     customer_days.activity_date,
     coalesce(order_handling.order_count, 0) as order_count,
-    coalesce(order_handling.order_handling_cost, 0) as order_handling_cost,
-    coalesce(return_handling.return_handling_cost, 0) as return_handling_cost,
+    cast(coalesce(order_handling.order_handling_cost, 0) as decimal(38, 2)) as order_handling_cost,
+    cast(coalesce(return_handling.return_handling_cost, 0) as decimal(38, 2)) as return_handling_cost,
     coalesce(interaction_costs.interaction_count, 0) as interaction_count,
-    coalesce(interaction_costs.interaction_cost, 0) as interaction_cost
+    cast(coalesce(interaction_costs.interaction_cost, 0) as decimal(38, 2)) as interaction_cost
 from customer_days
 left join order_handling
     on

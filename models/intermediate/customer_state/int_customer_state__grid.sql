@@ -359,14 +359,16 @@ select
     cast(classified.longest_gap_days as integer) as longest_gap_days,
     classified.lifecycle_stage,
     classified.is_in_window,
-    case when classified.is_in_window then classified.revenue end as revenue,
-    case when classified.is_in_window then classified.cogs end as cogs,
-    case when classified.is_in_window then classified.gross_profit end as gross_profit,
-    case when classified.is_in_window then classified.order_handling_cost end as order_handling_cost,
-    case when classified.is_in_window then classified.return_handling_cost end as return_handling_cost,
-    case when classified.is_in_window then classified.interaction_cost end as interaction_cost,
-    case when classified.is_in_window then classified.cost_to_serve end as cost_to_serve,
-    case when classified.is_in_window then classified.net_profit end as net_profit,
+    cast(case when classified.is_in_window then classified.revenue end as decimal(38, 2)) as revenue,
+    cast(case when classified.is_in_window then classified.cogs end as decimal(38, 2)) as cogs,
+    cast(case when classified.is_in_window then classified.gross_profit end as decimal(38, 2)) as gross_profit,
+    cast(case when classified.is_in_window then classified.order_handling_cost end as decimal(38, 2))
+        as order_handling_cost,
+    cast(case when classified.is_in_window then classified.return_handling_cost end as decimal(38, 2))
+        as return_handling_cost,
+    cast(case when classified.is_in_window then classified.interaction_cost end as decimal(38, 2)) as interaction_cost,
+    cast(case when classified.is_in_window then classified.cost_to_serve end as decimal(38, 2)) as cost_to_serve,
+    cast(case when classified.is_in_window then classified.net_profit end as decimal(38, 2)) as net_profit,
     case when classified.is_in_window then cast(classified.order_count as bigint) end as order_count,
     case when classified.is_in_window then cast(classified.sale_line_count as bigint) end as sale_line_count,
     case when classified.is_in_window then cast(classified.return_line_count as bigint) end as return_line_count,
@@ -379,7 +381,7 @@ select
         when classified.is_in_window
             then cast(
                     1.0 * classified.return_line_count / (classified.sale_line_count + classified.return_line_count)
-                    as double
+                    as {{ type_double() }}
                 )
     end as return_rate,
     classified.last_sale_date,
@@ -389,7 +391,7 @@ select
     case when classified.is_in_window then cast(classified.value_rank as bigint) end as value_rank,
     case
         when classified.is_in_window and classified.total_positive_value > 0
-            then cast(classified.running_positive_value / classified.total_positive_value as double)
+            then cast(classified.running_positive_value / classified.total_positive_value as {{ type_double() }})
     end as running_share,
     case when classified.is_in_window then classified.abc_class end as abc_class,
     case when classified.is_in_window then classified.is_strategic end as is_strategic,

@@ -84,7 +84,7 @@ select
     cast(purchase_day_number as bigint) as purchase_day_count,
     cast(sum(new_order_count) over customer_days as bigint) as purchase_count,
     cast(max(gap_days) over customer_days as integer) as longest_gap_days,
-    sale_revenue
+    cast(sale_revenue as decimal(38, 4)) as sale_revenue
 from gapped
 window customer_days as (
     partition by customer_key order by purchase_date rows between unbounded preceding and current row

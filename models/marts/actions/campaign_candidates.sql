@@ -62,8 +62,8 @@ alive_priors as (
 -- sale of their own in the window
 population as (
     select
-        sum(gross_profit) / nullif(sum(revenue), 0) as gross_margin_rate,
-        sum(revenue) / nullif(sum(order_count), 0) as revenue_per_order
+        cast(sum(gross_profit) as {{ type_double() }}) / nullif(sum(revenue), 0) as gross_margin_rate,
+        cast(sum(revenue) as {{ type_double() }}) / nullif(sum(order_count), 0) as revenue_per_order
     from profitability
 ),
 
@@ -106,11 +106,14 @@ profiles as (
         end as expected_purchases_if_alive,
         coalesce(
             clv.expected_spend,
-            profitability.revenue / nullif(profitability.order_count, 0),
+            cast(profitability.revenue as {{ type_double() }}) / nullif(profitability.order_count, 0),
             population.revenue_per_order
         )
         * coalesce(
-            case when profitability.revenue > 0 then profitability.gross_profit / profitability.revenue end,
+            case
+                when profitability.revenue > 0
+                    then cast(profitability.gross_profit as {{ type_double() }}) / profitability.revenue
+            end,
             population.gross_margin_rate
         ) as expected_margin_per_purchase,
         quarantined_customers.customer_key is not null as has_quarantined_lines,
@@ -224,12 +227,12 @@ select
     lifecycle_stage,
     is_strategic,
     value_basis,
-    cast(probability_alive as double) as probability_alive,
-    cast(expected_purchases_if_alive as double) as expected_purchases_if_alive,
-    cast(expected_margin_per_purchase as decimal(38, 2)) as expected_margin_per_purchase,
-    cast(assumed_lift as double) as assumed_lift,
+    cast(probability_alive as {{ type_double() }}) as probability_alive,
+    cast(expected_purchases_if_alive as {{ type_double() }}) as expected_purchases_if_alive,
+    {{ cents('expected_margin_per_purchase') }} as expected_margin_per_purchase,
+    cast(assumed_lift as {{ type_double() }}) as assumed_lift,
     cast(contact_cost as decimal(18, 2)) as contact_cost,
-    cast(expected_value as decimal(38, 2)) as expected_value,
+    {{ cents('expected_value') }} as expected_value,
     suppression_reason is not null as is_suppressed,
     suppression_reason
 from valued

@@ -92,10 +92,14 @@ per_group as (
         count(case when assignment_group = 'control' then 1 end) as control_customers,
         avg(case when assignment_group = 'treatment' then has_bought end) as treatment_response_rate,
         avg(case when assignment_group = 'control' then has_bought end) as control_response_rate,
-        avg(case when assignment_group = 'treatment' then net_revenue end) as treatment_revenue_per_customer,
-        avg(case when assignment_group = 'control' then net_revenue end) as control_revenue_per_customer,
-        var_samp(case when assignment_group = 'treatment' then net_revenue end) as treatment_revenue_variance,
-        var_samp(case when assignment_group = 'control' then net_revenue end) as control_revenue_variance
+        avg(case when assignment_group = 'treatment' then cast(net_revenue as {{ type_double() }}) end)
+            as treatment_revenue_per_customer,
+        avg(case when assignment_group = 'control' then cast(net_revenue as {{ type_double() }}) end)
+            as control_revenue_per_customer,
+        var_samp(case when assignment_group = 'treatment' then cast(net_revenue as {{ type_double() }}) end)
+            as treatment_revenue_variance,
+        var_samp(case when assignment_group = 'control' then cast(net_revenue as {{ type_double() }}) end)
+            as control_revenue_variance
     from by_action
     group by campaign_id, launched_on, action
 ),
@@ -124,21 +128,33 @@ select
     differences.measured_through >= differences.launched_on + {{ days }} as is_window_complete,
     cast(differences.treatment_customers as bigint) as treatment_customers,
     cast(differences.control_customers as bigint) as control_customers,
-    cast(differences.treatment_response_rate as double) as treatment_response_rate,
-    cast(differences.control_response_rate as double) as control_response_rate,
-    cast(differences.response_rate_lift as double) as response_rate_lift,
-    cast(differences.response_rate_lift - {{ z_score() }} * differences.response_rate_lift_std_error as double)
+    cast(differences.treatment_response_rate as {{ type_double() }}) as treatment_response_rate,
+    cast(differences.control_response_rate as {{ type_double() }}) as control_response_rate,
+    cast(differences.response_rate_lift as {{ type_double() }}) as response_rate_lift,
+    cast(
+        differences.response_rate_lift
+        - {{ z_score() }} * differences.response_rate_lift_std_error as {{ type_double() }}
+    )
         as response_rate_lift_lower,
-    cast(differences.response_rate_lift + {{ z_score() }} * differences.response_rate_lift_std_error as double)
+    cast(
+        differences.response_rate_lift
+        + {{ z_score() }} * differences.response_rate_lift_std_error as {{ type_double() }}
+    )
         as response_rate_lift_upper,
-    cast(differences.treatment_revenue_per_customer as double) as treatment_revenue_per_customer,
-    cast(differences.control_revenue_per_customer as double) as control_revenue_per_customer,
-    cast(differences.revenue_lift_per_customer as double) as revenue_lift_per_customer,
-    cast(differences.revenue_lift_per_customer - {{ z_score() }} * differences.revenue_lift_std_error as double)
+    cast(differences.treatment_revenue_per_customer as {{ type_double() }}) as treatment_revenue_per_customer,
+    cast(differences.control_revenue_per_customer as {{ type_double() }}) as control_revenue_per_customer,
+    cast(differences.revenue_lift_per_customer as {{ type_double() }}) as revenue_lift_per_customer,
+    cast(
+        differences.revenue_lift_per_customer
+        - {{ z_score() }} * differences.revenue_lift_std_error as {{ type_double() }}
+    )
         as revenue_lift_lower,
-    cast(differences.revenue_lift_per_customer + {{ z_score() }} * differences.revenue_lift_std_error as double)
+    cast(
+        differences.revenue_lift_per_customer
+        + {{ z_score() }} * differences.revenue_lift_std_error as {{ type_double() }}
+    )
         as revenue_lift_upper,
-    cast(differences.revenue_lift_per_customer * differences.treatment_customers as decimal(38, 2))
+    {{ cents('differences.revenue_lift_per_customer * differences.treatment_customers') }}
         as incremental_revenue,
     coalesce(
         differences.revenue_lift_per_customer - {{ z_score() }} * differences.revenue_lift_std_error > 0

@@ -47,7 +47,7 @@ select
     as_of.as_of_date,
     campaigns.campaign_name,
     campaigns.budget,
-    cast(campaigns.control_share as double) as control_share,
+    cast(campaigns.control_share as {{ type_double() }}) as control_share,
     cast(coalesce(eligible.eligible_customers, 0) as bigint) as eligible_customers,
     cast(coalesce(eligible.suppressed_customers, 0) as bigint) as suppressed_customers,
     cast(coalesce(assigned.audience_customers, 0) as bigint) as audience_customers,

@@ -28,11 +28,11 @@ select
     cast(calibration_frequency as integer) as calibration_frequency,
     case when calibration_frequency = 7 then '7+' else cast(calibration_frequency as varchar) end
         as calibration_frequency_label,
-    cast(any_value(as_of_date) as date) as as_of_date,
+    cast(max(as_of_date) as date) as as_of_date,
     count(*) as customer_count,
-    sum(holdout_purchase_count) as actual_holdout_purchases,
+    cast(sum(holdout_purchase_count) as bigint) as actual_holdout_purchases,
     sum(expected_purchases) as predicted_holdout_purchases,
-    avg(holdout_purchase_count) as actual_purchases_per_customer,
-    avg(expected_purchases) as predicted_purchases_per_customer
+    cast(avg(holdout_purchase_count) as {{ type_double() }}) as actual_purchases_per_customer,
+    cast(avg(expected_purchases) as {{ type_double() }}) as predicted_purchases_per_customer
 from joined
 group by calibration_frequency

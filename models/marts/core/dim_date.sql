@@ -35,11 +35,12 @@ dated as (
 
 select
     date_day,
-    cast(strftime(date_day, '%Y%m%d') as integer) as date_key,
+    -- dates written as text are YYYY-MM-DD on every engine
+    cast(replace(cast(date_day as {{ dbt.type_string() }}), '-', '') as integer) as date_key,
     cast(extract(year from date_day) as integer) as year_number,
     cast(extract(quarter from date_day) as integer) as quarter_number,
     cast(extract(month from date_day) as integer) as month_number,
-    strftime(date_day, '%Y-%m') as year_month,
+    left(cast(date_day as {{ dbt.type_string() }}), 7) as year_month,
     cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
     cast({{ dbt.last_day('date_day', 'month') }} as date) as month_end_date,
     cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date,

@@ -13,7 +13,8 @@ select
     unit_cost,
     list_price,
     cast(list_price - unit_cost as decimal(18, 4)) as list_margin,
-    case when list_price > 0 then cast((list_price - unit_cost) / list_price as double) end as list_margin_share,
+    case when list_price > 0 then cast((list_price - unit_cost) / list_price as {{ type_double() }}) end
+        as list_margin_share,
     is_priced_below_cost,
     updated_at
 from products

@@ -124,7 +124,7 @@ select
     upper(left(replace(survivors.postal_code, ' ', ''), 3)) as postal_area,
     survivors.country,
     survivors.birth_date,
-    cast(year(survivors.birth_date) as integer) as birth_year,
+    cast(extract(year from survivors.birth_date) as integer) as birth_year,
     survivors.birth_date_status,
     survivors.acquisition_channel,
     survivors.first_source_system,

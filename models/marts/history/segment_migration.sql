@@ -132,7 +132,8 @@ counted as (
 select
     from_period,
     to_period,
-    segment_dimension,
+    -- a literal's type differs per engine (PostgreSQL: text); the table's is varchar
+    cast(segment_dimension as varchar) as segment_dimension,
     from_value,
     to_value,
     from_value <> to_value as is_move,
@@ -141,6 +142,6 @@ select
     cast(to_period_revenue as decimal(38, 2)) as to_period_revenue,
     cast(
         1.0 * customer_count
-        / sum(customer_count) over (partition by from_period, segment_dimension, from_value) as double
+        / sum(customer_count) over (partition by from_period, segment_dimension, from_value) as {{ type_double() }}
     ) as share_of_from_value
 from counted

@@ -76,7 +76,7 @@ monthly as (
         {{ count_where("event_type = 'acquired'") }} as acquired_customers,
         {{ count_where("event_type = 'reactivated'") }} as reactivated_customers,
         {{ count_where("event_type = 'churned'") }} as churned_customers,
-        avg(lifetime_days) as avg_lifetime_days_of_churned
+        avg(cast(lifetime_days as {{ type_double() }})) as avg_lifetime_days_of_churned
     from events
     group by event_month
 ),
@@ -121,7 +121,7 @@ select
     cast(churned_customers as bigint) as churned_customers,
     cast(customers_at_start + acquired_customers + reactivated_customers - churned_customers as bigint)
         as customers_at_end,
-    cast(case when customers_at_start > 0 then 1.0 * churned_customers / customers_at_start end as double)
+    cast(case when customers_at_start > 0 then 1.0 * churned_customers / customers_at_start end as {{ type_double() }})
         as churn_rate,
-    cast(avg_lifetime_days_of_churned as double) as avg_lifetime_days_of_churned
+    cast(avg_lifetime_days_of_churned as {{ type_double() }}) as avg_lifetime_days_of_churned
 from counted

@@ -78,13 +78,15 @@ select
     activity_month,
     cast(cohort_size as bigint) as cohort_size,
     cast(active_customers as bigint) as active_customers,
-    cast(1.0 * active_customers / cohort_size as double) as retention_rate,
-    cast(revenue / cohort_size as decimal(38, 2)) as revenue_per_cohort_customer,
-    cast(net_profit / cohort_size as decimal(38, 2)) as net_profit_per_cohort_customer,
-    cast(
+    cast(1.0 * active_customers / cohort_size as {{ type_double() }}) as retention_rate,
+    {{ cents('cast(revenue as ' ~ type_double() ~ ') / cohort_size') }} as revenue_per_cohort_customer,
+    {{ cents('cast(net_profit as ' ~ type_double() ~ ') / cohort_size') }} as net_profit_per_cohort_customer,
+    {% set cumulative_revenue -%}
         sum(revenue) over (
             partition by acquisition_cohort_month order by activity_month
             rows between unbounded preceding and current row
-        ) / cohort_size as decimal(38, 2)
-    ) as cumulative_revenue_per_cohort_customer
+        )
+    {%- endset -%}
+    {{ cents('cast(' ~ cumulative_revenue ~ ' as ' ~ type_double() ~ ') / cohort_size') }}
+        as cumulative_revenue_per_cohort_customer
 from filled

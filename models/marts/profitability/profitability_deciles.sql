@@ -22,8 +22,8 @@ per_decile as (
         sum(gross_profit) as gross_profit,
         sum(cost_to_serve) as cost_to_serve,
         sum(net_profit) as net_profit,
-        avg(order_count) as avg_order_count,
-        avg(distinct_product_count) as avg_distinct_product_count,
+        avg(cast(order_count as {{ type_double() }})) as avg_order_count,
+        avg(cast(distinct_product_count as {{ type_double() }})) as avg_distinct_product_count,
         sum(return_line_count) as return_line_count,
         sum(sale_line_count + return_line_count) as line_count
     from customers
@@ -60,16 +60,17 @@ select
     cast(gross_profit as decimal(38, 2)) as gross_profit,
     cast(cost_to_serve as decimal(38, 2)) as cost_to_serve,
     cast(net_profit as decimal(38, 2)) as net_profit,
-    cast(case when total_net_profit <> 0 then net_profit / total_net_profit end as double) as net_profit_share,
+    cast(case when total_net_profit <> 0 then net_profit / total_net_profit end as {{ type_double() }})
+        as net_profit_share,
     cast(
         case
             when total_net_profit <> 0
                 then
                     sum(net_profit) over (order by profit_decile rows between unbounded preceding and current row)
                     / total_net_profit
-        end as double
+        end as {{ type_double() }}
     ) as cumulative_net_profit_share,
-    cast(avg_order_count as double) as avg_order_count,
-    cast(avg_distinct_product_count as double) as avg_distinct_product_count,
-    cast(case when line_count > 0 then 1.0 * return_line_count / line_count end as double) as return_rate
+    cast(avg_order_count as {{ type_double() }}) as avg_order_count,
+    cast(avg_distinct_product_count as {{ type_double() }}) as avg_distinct_product_count,
+    cast(case when line_count > 0 then 1.0 * return_line_count / line_count end as {{ type_double() }}) as return_rate
 from filled

@@ -173,5 +173,6 @@ select
     checked_unit,
     rows_checked,
     rows_failing,
-    cast(case when rows_checked = 0 then 0 else 1.0 * rows_failing / rows_checked end as double) as failing_share
+    cast(case when rows_checked = 0 then 0 else 1.0 * rows_failing / rows_checked end as {{ type_double() }})
+        as failing_share
 from rules

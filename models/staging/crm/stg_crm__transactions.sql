@@ -19,7 +19,7 @@ renamed as (
         transaction_type <> lower(trim(transaction_type)) as is_transaction_type_recoded,
         quantity,
         unit_price,
-        coalesce(discount_amount, 0) as discount_amount,
+        cast(coalesce(discount_amount, 0) as decimal(18, 4)) as discount_amount,
         lower(trim(channel)) as channel,
         loaded_at,
         _batch_id as batch_id,

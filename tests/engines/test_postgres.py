@@ -1,0 +1,236 @@
+"""The same project on PostgreSQL: the small data set built there (`dbt build`, every data and
+unit test) and on DuckDB, and every mart compared, row for row.
+
+DuckDB is built with clv_fit: false, as PostgreSQL runs no dbt Python models (the CLV marts say
+not_fitted on both; see README, "Running on PostgreSQL"). Run by `make test-postgres`, which
+installs dbt-postgres; a throwaway server is started in a temporary folder and removed after.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import math
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import NO_TESTS, SMALL, DataSet, Warehouse, generate, load, plain, script, small_data  # noqa: F401
+from crm_warehouse.benchmark import hold_back_last_lines
+from crm_warehouse.engines.local_postgres import LocalPostgres, start, stop
+from crm_warehouse.engines.postgres import connect
+
+# columns that say when a build ran, not what it computed
+BUILD_TIME_COLUMNS = {"recorded_at"}
+PER_CUSTOMER = {
+    "customer_profitability": ["profit_decile"],
+    "customer_segments": ["abc_class", "is_strategic", "is_loss_making", "rfm_segment"],
+    "customer_lifecycle": ["lifecycle_stage", "tenure_band", "acquisition_cohort_month"],
+    "customer_loyalty_tiers": ["loyalty_tier"],
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> LocalPostgres:
+    # not under pytest's own temporary folder: the server's account must be able to reach it
+    folder = Path(tempfile.mkdtemp(prefix="crm-test-postgres-"))
+    started = start(folder)
+    SERVER.update(started.env)
+    yield started
+    stop(folder)
+
+
+def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:
+    """Load and build, then append the daily batch and build again (the incremental models'
+    second path); returns the wall time of the first build."""
+    env, options = engine.get("env"), engine.get("options", [])
+    seconds = 0.0
+    for step, folder in (("initial", initial), ("batch", batch)):
+        append = ["--append"] if step == "batch" else []
+        loaded = script(
+            "scripts/load_raw.py",
+            str(folder),
+            "--warehouse",
+            str(warehouse.path),
+            *append,
+            *engine.get("load", []),
+            env=env,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        started = time.perf_counter()
+        built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
+        seconds = seconds or time.perf_counter() - started
+        assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
+    return seconds
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet, server: LocalPostgres) -> dict:  # noqa: F811
+    """The small data built on DuckDB (without the CLV fit) and on PostgreSQL, each first without
+    its latest 2% of lines and then again after they arrive as a daily batch."""
+    work = tmp_path_factory.mktemp("engines")
+    initial, batch = work / "initial", work / "batch"
+    hold_back_last_lines(small_data.path, initial, batch, 0.02)
+    duck = Warehouse(work / "duckdb.duckdb", work / "duckdb")
+    duck_seconds = build_twice(duck, initial, batch, {"options": ["--exclude", *NO_TESTS], "vars": {"clv_fit": False}})
+    landing = Warehouse(work / "landing.duckdb", work / "postgres")
+    postgres = {"options": ["--target", "postgres"], "env": server.env, "load": ["--engine", "postgres"]}
+    pg_seconds = build_twice(landing, initial, batch, postgres)
+    results = json.loads((landing.work / "target" / "run_results.json").read_text())["results"]
+    print(
+        f"dbt build on PostgreSQL ({len(results)} nodes: models, seeds, snapshot and every test): {pg_seconds:.1f} s; "
+        f"the same data's models on DuckDB: {duck_seconds:.1f} s"
+    )
+    return {"duckdb": duck, "server": server}
+
+
+def marts(warehouse: Warehouse) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for table, column in warehouse.query(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+        "order by table_name, ordinal_position"
+    ):
+        if column not in BUILD_TIME_COLUMNS:
+            columns.setdefault(table, []).append(column)
+    return columns
+
+
+SERVER: dict[str, str] = {}  # the running server's settings, set by the server fixture
+
+
+def postgres_rows(sql: str) -> list[tuple]:
+    con = connect(SERVER)
+    try:
+        cursor = con.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        con.close()
+
+
+def keyed(rows: list[tuple]) -> dict[tuple, list]:
+    """Rows by their values other than floats (a float is compared with a tolerance, not as a key)."""
+    by_key: dict[tuple, list] = {}
+    for row in rows:
+        key = tuple(None if isinstance(v, float) else repr(v) for v in row)
+        by_key.setdefault(key, []).append(row)
+    return by_key
+
+
+def same_value(left: object, right: object) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(left) and math.isnan(right))
+    if isinstance(left, decimal.Decimal) and isinstance(right, decimal.Decimal):
+        return left == right
+    return left == right
+
+
+def test_the_raw_tables_reach_postgres_whole(builds: dict, small_data: DataSet) -> None:  # noqa: F811
+    duck: Warehouse = builds["duckdb"]
+    for table, rows in small_data.summary["row_counts"].items():
+        assert (
+            postgres_rows(f"select count(*) from raw.{table}")[0][0]
+            == rows
+            == duck.scalar(f"select count(*) from raw.{table}")
+        ), table
+    raw_money = (
+        duckdb.connect()
+        .execute(f"select sum(quantity * unit_price) from '{small_data.path / 'transactions.parquet'}'")
+        .fetchone()[0]
+    )
+    assert postgres_rows("select sum(quantity * unit_price) from raw.transactions")[0][0] == raw_money
+    assert postgres_rows("select count(distinct _batch_id) from raw.transactions")[0][0] == 2
+
+
+def test_every_mart_has_the_same_rows_and_money_to_the_cent(builds: dict) -> None:
+    duck: Warehouse = builds["duckdb"]
+    tables = marts(duck)
+    assert len(tables) >= 28
+    for table, columns in tables.items():
+        money = [
+            c
+            for c, t in duck.query(
+                "select column_name, data_type from information_schema.columns where table_schema = 'marts' "
+                f"and table_name = '{table}'"
+            )
+            if t.startswith("DECIMAL") and c in columns
+        ]
+        sums = ", ".join(["count(*)"] + [f'sum("{c}")' for c in money])
+        assert (
+            duck.query(f'select {sums} from marts."{table}"')[0]
+            == postgres_rows(f'select {sums} from marts."{table}"')[0]
+        ), table
+
+
+def test_deciles_classes_and_stages_are_the_same_per_customer(builds: dict) -> None:
+    duck: Warehouse = builds["duckdb"]
+    for table, columns in PER_CUSTOMER.items():
+        names = ", ".join(["customer_key", *columns])
+        ours = dict((row[0], row[1:]) for row in duck.query(f"select {names} from marts.{table}"))
+        theirs = dict((row[0], row[1:]) for row in postgres_rows(f"select {names} from marts.{table}"))
+        assert len(ours) > 500 and ours == theirs, table
+
+
+def test_every_mart_is_the_same_row_for_row(builds: dict) -> None:
+    duck: Warehouse = builds["duckdb"]
+    differences = {}
+    for table, columns in marts(duck).items():
+        select = "select " + ", ".join(f'"{c}"' for c in columns) + f' from marts."{table}"'
+        ours, theirs = keyed(duck.query(select)), keyed(postgres_rows(select))
+        if set(ours) != set(theirs):
+            differences[table] = (
+                f"{len(set(ours) ^ set(theirs))} rows only on one engine, e.g. "
+                + repr(next(iter(set(ours) ^ set(theirs))))[:300]
+            )
+            continue
+        for key, rows in ours.items():
+            for left, right in zip(sorted(rows, key=repr), sorted(theirs[key], key=repr), strict=True):
+                bad = [c for c, a, b in zip(columns, left, right, strict=True) if not same_value(a, b)]
+                if bad:
+                    differences[table] = f"{bad} differ: {left} vs {right}"[:300]
+    assert differences == {}
+
+
+def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, small_data: DataSet) -> None:  # noqa: F811
+    """PL/pgSQL Jaro-Winkler and Damerau-Levenshtein against DuckDB's own, on every pair of
+    last names that share a postal code in the test data, and on random strings with
+    multi-byte characters (both count bytes)."""
+    names = (
+        duckdb.connect()
+        .execute(
+            f"select distinct a.last_name, b.last_name from '{small_data.path / 'customers.parquet'}' as a "
+            f"inner join '{small_data.path / 'customers.parquet'}' as b on a.postal_code = b.postal_code "
+            "where a.last_name is not null and b.last_name is not null"
+        )
+        .fetchall()
+    )
+    rng = random.Random(5)
+    letters = "aAbcé Åöß-"
+    names += [
+        (
+            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
+            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
+        )
+        for _ in range(3000)
+    ]
+    assert len(names) > 4000
+    con = duckdb.connect()
+    con.execute("create table pairs (n integer, a varchar, b varchar)")
+    con.executemany("insert into pairs values (?, ?, ?)", [(n, a, b) for n, (a, b) in enumerate(names)])
+    expected = con.execute("select n, jaro_winkler_similarity(a, b), damerau_levenshtein(a, b) from pairs order by n")
+    values = ", ".join(f"({n}, %s, %s)" for n in range(len(names)))
+    pg = connect(SERVER)
+    try:
+        cursor = pg.cursor()
+        cursor.execute(
+            f"select n, public.crm_jaro_winkler(a, b), public.crm_damerau_levenshtein(a, b) from (values {values}) "
+            "as pairs (n, a, b) order by n",
+            [value for pair in names for value in pair],
+        )
+        assert cursor.fetchall() == expected.fetchall()
+    finally:
+        pg.close()

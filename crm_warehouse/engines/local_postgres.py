@@ -86,6 +86,8 @@ def start(folder: Path) -> LocalPostgres:
         as_server_user(["true"])  # creates the account if needed
         shutil.chown(folder, user=SERVER_USER)
     data, port = folder / "data", free_port()
+    if data.exists():
+        raise ServerError(f"{folder} already holds a server; `crm local-postgres stop {folder}` first")
     run(
         as_server_user(
             [binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]

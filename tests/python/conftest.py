@@ -150,6 +150,23 @@ def script(*command: str, env: dict | None = None) -> subprocess.CompletedProces
     )
 
 
+def copy_repo(to: Path) -> None:
+    """The repo's files (not its data, warehouse or dbt artefacts) in another folder, with a link to this .venv."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
+    (to / ".venv").symlink_to(Path(sys.executable).parents[1])
+
+
 def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:
     return load_raw.load(data, warehouse, append)
 

@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
-from conftest import REPO
+from conftest import REPO, copy_repo
 
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
+POSTGRES_SECTION = "Running on PostgreSQL"
 
 
-def readme_commands() -> list[str]:
-    """The commands of every ```sh block, in order (comments stripped, one command a line)."""
+def readme_commands(section: str | None = None) -> list[str]:
+    """The commands of every ```sh block, in order (comments stripped, one command a line): of
+    one section (its heading), or of all but the PostgreSQL section, which needs a server and
+    dbt-postgres and runs in make test-postgres (tests/engines/test_postgres.py)."""
     text = (REPO / "README.md").read_text()
+    sections = {part.split("\n", 1)[0]: part for part in re.split(r"^## ", text, flags=re.M)}
+    if section:
+        text = sections[section]
+    else:
+        text = "".join(part for heading, part in sections.items() if heading != POSTGRES_SECTION)
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
@@ -33,22 +39,6 @@ def readme_commands() -> list[str]:
             if command and not command.startswith("#"):
                 commands.append(command)
     return commands
-
-
-def copy_repo(to: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, to / name)
-    (to / ".venv").symlink_to(Path(sys.executable).parents[1])
 
 
 def test_readme_has_the_commands_a_user_needs() -> None:

@@ -68,7 +68,7 @@ summarised as (
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         count(*) - 1 as repeat_purchase_count,
-        avg(cast(revenue as {{ type_double() }})) filter (where purchase_date > first_purchase_date) as monetary_value
+        avg(revenue) filter (where purchase_date > first_purchase_date) as monetary_value
     from in_period
     group by fit_period, customer_key
 ),

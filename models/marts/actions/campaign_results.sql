@@ -92,14 +92,10 @@ per_group as (
         count(case when assignment_group = 'control' then 1 end) as control_customers,
         avg(case when assignment_group = 'treatment' then has_bought end) as treatment_response_rate,
         avg(case when assignment_group = 'control' then has_bought end) as control_response_rate,
-        avg(case when assignment_group = 'treatment' then cast(net_revenue as {{ type_double() }}) end)
-            as treatment_revenue_per_customer,
-        avg(case when assignment_group = 'control' then cast(net_revenue as {{ type_double() }}) end)
-            as control_revenue_per_customer,
-        var_samp(case when assignment_group = 'treatment' then cast(net_revenue as {{ type_double() }}) end)
-            as treatment_revenue_variance,
-        var_samp(case when assignment_group = 'control' then cast(net_revenue as {{ type_double() }}) end)
-            as control_revenue_variance
+        avg(case when assignment_group = 'treatment' then net_revenue end) as treatment_revenue_per_customer,
+        avg(case when assignment_group = 'control' then net_revenue end) as control_revenue_per_customer,
+        var_samp(case when assignment_group = 'treatment' then net_revenue end) as treatment_revenue_variance,
+        var_samp(case when assignment_group = 'control' then net_revenue end) as control_revenue_variance
     from by_action
     group by campaign_id, launched_on, action
 ),

@@ -76,7 +76,7 @@ monthly as (
         {{ count_where("event_type = 'acquired'") }} as acquired_customers,
         {{ count_where("event_type = 'reactivated'") }} as reactivated_customers,
         {{ count_where("event_type = 'churned'") }} as churned_customers,
-        avg(cast(lifetime_days as {{ type_double() }})) as avg_lifetime_days_of_churned
+        avg(lifetime_days) as avg_lifetime_days_of_churned
     from events
     group by event_month
 ),

@@ -22,8 +22,8 @@ per_decile as (
         sum(gross_profit) as gross_profit,
         sum(cost_to_serve) as cost_to_serve,
         sum(net_profit) as net_profit,
-        avg(cast(order_count as {{ type_double() }})) as avg_order_count,
-        avg(cast(distinct_product_count as {{ type_double() }})) as avg_distinct_product_count,
+        avg(order_count) as avg_order_count,
+        avg(distinct_product_count) as avg_distinct_product_count,
         sum(return_line_count) as return_line_count,
         sum(sale_line_count + return_line_count) as line_count
     from customers

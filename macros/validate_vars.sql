@@ -53,6 +53,11 @@
             {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number >= 1") -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- the CLV models' folder configs read clv_fit as text: anything but true or false would
+        switch the fit off without a word -#}
+    {%- if var('clv_fit') | string | lower not in ['true', 'false'] -%}
+        {%- do problems.append("clv_fit is '" ~ var('clv_fit') ~ "'; it must be true or false") -%}
+    {%- endif -%}
     {%- set rate = var('clv_monthly_discount_rate') -%}
     {%- if not (rate is number and 0 <= rate < 1) -%}
         {%- do problems.append("clv_monthly_discount_rate is '" ~ rate ~ "'; it must be a number in [0, 1), e.g. 0.01 for 1% a month") -%}

@@ -96,22 +96,31 @@ def test_abc_value_metric_var_switches_the_ranking_value(warehouse_copy: Warehou
     assert {key for key, cls in after.items() if cls == "A"} == expected_a
 
 
-@pytest.mark.parametrize(
-    ("vars", "message"),
-    [
-        ({"abc_value_metric": "margin"}, "abc_value_metric is 'margin'; use one of net_profit, gross_profit, revenue"),
-        ({"abc_a_share": 0.96}, "abc_a_share (0.96) must be below abc_b_share (0.95)"),
-        ({"abc_b_share": 1.5}, "abc_b_share is '1.5'; it must be a number in (0, 1]"),
-        ({"strategic_share": 0}, "strategic_share is '0'; it must be a number in (0, 1]"),
-        ({"as_of_date": "2025-02-30"}, "as_of_date is '2025-02-30'; it must be a real date written YYYY-MM-DD"),
-        ({"as_of_date": "30/06/2025"}, "as_of_date is '30/06/2025'; it must be a real date written YYYY-MM-DD"),
-        ({"profitability_window_months": 0}, "profitability_window_months is '0'; it must be a whole number >= 1"),
-    ],
+# Bad settings, each with the message that must name it. validate_vars reports every problem
+# of one invocation at once, so two invocations try them all (abc_b_share 1.5 would hide the
+# comparison of abc_a_share with the default 0.95, and there is one as_of_date per run).
+BAD_VARS = (
+    {
+        "abc_value_metric": ("margin", "abc_value_metric is 'margin'; use one of net_profit, gross_profit, revenue"),
+        "abc_a_share": (0.96, "abc_a_share (0.96) must be below abc_b_share (0.95)"),
+        "strategic_share": (0, "strategic_share is '0'; it must be a number in (0, 1]"),
+        "as_of_date": ("2025-02-30", "as_of_date is '2025-02-30'; it must be a real date written YYYY-MM-DD"),
+        "profitability_window_months": (0, "profitability_window_months is '0'; it must be a whole number >= 1"),
+        "clv_fit": ("yes", "clv_fit is 'yes'; it must be true or false"),
+    },
+    {
+        "abc_b_share": (1.5, "abc_b_share is '1.5'; it must be a number in (0, 1]"),
+        "as_of_date": ("30/06/2025", "as_of_date is '30/06/2025'; it must be a real date written YYYY-MM-DD"),
+    },
 )
-def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, vars: dict, message: str) -> None:
+
+
+@pytest.mark.parametrize("bad", BAD_VARS, ids=["six-bad-vars", "two-more"])
+def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, bad: dict) -> None:
     before = warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s")
-    result = warehouse_copy.dbt("run", *STATE, vars=vars)
+    result = warehouse_copy.dbt("run", *STATE, vars={name: value for name, (value, _) in bad.items()})
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     assert result.returncode != 0
-    assert "Invalid vars:" in output and message in output, output[-2000:]
+    assert "Invalid vars:" in output, output[-2000:]
+    assert [message for _, message in bad.values() if message not in output] == [], output[-3000:]
     assert warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s") == before

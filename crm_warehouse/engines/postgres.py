@@ -16,7 +16,8 @@ from typing import Any
 
 import duckdb
 
-RAW_SCHEMA = "raw"
+from crm_warehouse.loader.contract import RAW_SCHEMA
+
 # DuckDB's types of the raw contract and the loader's columns, as PostgreSQL spells them
 TYPES = {
     "VARCHAR": "text",

@@ -91,9 +91,6 @@ class GeneratorBase:
             "channels": sql_list(vocab.CHANNELS),
         }
 
-    def sql(self, query: str) -> None:
-        self.con.execute(query)
-
     def run_query(self, name: str, **values: Any) -> None:
         """Render queries/NAME.sql with the shared values and these, and run it."""
         self.con.execute(render(name, {**self.context, **values}))

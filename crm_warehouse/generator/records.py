@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm_warehouse.generator.base import GeneratorBase
-from crm_warehouse.generator.config import SHARE_GROUPS
+from crm_warehouse.generator.config import CUSTOMER_DEFECT_GROUPS, SHARE_GROUPS
 from crm_warehouse.generator.sql import cumulative_cuts
 
 
@@ -21,9 +21,7 @@ class RecordsBuilder(GeneratorBase):
         # the defect rates' thresholds are plain sums, as they always were (the data keeps its bytes)
         self.run_query(
             "customers_out",
-            birth_cuts=self.defect_cuts("sentinel_birth_date", "impossible_birth_date"),
-            email_cuts=self.defect_cuts("invalid_email", "placeholder_email"),
-            phone_cuts=self.defect_cuts("placeholder_phone", "invalid_phone"),
+            **{f"{group}_cuts": self.defect_cuts(*kinds) for group, kinds in CUSTOMER_DEFECT_GROUPS},
         )
 
     def defect_cuts(self, first: str, second: str) -> tuple[float, float]:

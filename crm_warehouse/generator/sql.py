@@ -4,6 +4,7 @@ queries/macros/helpers.sql."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def cumulative_cuts(shares: dict[str, float] | Any, kinds: tuple[str, ...]) -> list[float]:
+def cumulative_cuts(shares: Mapping[str, float], kinds: tuple[str, ...]) -> list[float]:
     """The running sums of the named shares, as the thresholds of one mutually exclusive draw
     (rounded to 10 digits, so 0.4 + 0.15 is the 0.55 it is meant to be)."""
     cuts, acc = [], 0.0

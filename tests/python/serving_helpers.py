@@ -3,7 +3,6 @@ queries of its serving copy, and a headless Chromium that records what the page 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, Warehouse
+from conftest import Warehouse, script
 from crm_warehouse.benchmark import hold_back_last_lines
 
 PYTHON = sys.executable
@@ -22,14 +21,8 @@ PHONE = r"^\+?[0-9 ().-]{10,}$"
 
 
 def run(*command: str, warehouse: Warehouse, **env: str) -> subprocess.CompletedProcess:
-    full_env = {
-        **os.environ,
-        "CRM_WAREHOUSE_PATH": str(warehouse.path),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-        **env,
-    }
-    return subprocess.run([PYTHON, *command], env=full_env, cwd=REPO, capture_output=True, text=True, check=False)
+    """A project command against this warehouse (conftest.script with its path set)."""
+    return script(*command, env={"CRM_WAREHOUSE_PATH": str(warehouse.path), **env})
 
 
 def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:

@@ -6,12 +6,16 @@ its own dbt target and log folders, so tests can run beside a BI tool or another
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,14 +94,14 @@ class Warehouse:
 
     def dbt(self, *args: str, vars: dict | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
         """Run dbt against this warehouse with its own target and log folders (and, for another
-        engine's target, that engine's settings in env)."""
-        env = {
-            **os.environ,
-            "CRM_WAREHOUSE_PATH": str(self.path),
-            "DO_NOT_TRACK": "1",
-            "DBT_PROFILES_DIR": str(REPO),
-            **(env or {}),
-        }
+        engine's target, that engine's settings in env).
+
+        dbt runs in the work folder and finds the warehouse by its path from there, so builds of
+        different folders have the same profile and can start from one parse of the project (see
+        `reuse_parse`): what partial parsing gives a user who builds twice."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        engine = {"CRM_WAREHOUSE_PATH": os.path.relpath(self.path, self.work), **(env or {})}
+        env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_PROFILES_DIR": str(REPO), **engine}
         command = [
             str(Path(sys.executable).parent / "dbt"),
             *args,
@@ -110,7 +114,8 @@ class Warehouse:
         ]
         if vars:
             command += ["--vars", json.dumps(vars)]
-        return subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, check=False)
+        with reuse_parse(self.work / "target", (json.dumps(vars), json.dumps(engine, sort_keys=True))):
+            return subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.work, check=False)
 
     def fingerprint(self) -> list[tuple]:
         """Tables, columns, row counts and a content hash of every raw table."""
@@ -131,6 +136,29 @@ class Warehouse:
             return result
         finally:
             con.close()
+
+
+_PARSES: dict[tuple[str, ...], Path] = {}
+
+
+@contextmanager
+def reuse_parse(target: Path, key: tuple[str, ...]) -> Iterator[None]:
+    """Start a dbt command from the parse of an earlier one with the same profile, vars and
+    environment (dbt's partial_parse.msgpack), and keep this one's parse for the next.
+
+    The file is dbt's own partial-parsing state: dbt checks it against the project's files, the
+    vars and the profile, and parses afresh whatever differs, so a changed project, other vars or
+    another warehouse path are never served a stale parse; it only skips parsing again what is
+    unchanged (about 5 of the 8 s every dbt command here would otherwise spend parsing)."""
+    state = target / "partial_parse.msgpack"
+    if key in _PARSES and not state.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_PARSES[key], state)
+    yield
+    if key not in _PARSES and state.exists():
+        kept = Path(tempfile.mkdtemp(prefix="dbt-parse-"))
+        atexit.register(shutil.rmtree, kept, ignore_errors=True)
+        _PARSES[key] = Path(shutil.copy(state, kept))
 
 
 def plain(result: subprocess.CompletedProcess) -> str:

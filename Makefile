@@ -32,7 +32,7 @@ HISTORY_TO ?=
 estimate = $(shell echo $$(( $(1) + $(2) * $(DEMO_LINES) / 1000000 )))
 say = @echo "make: $(1) (about $(2) s for $(DEMO_LINES) lines on 2 cores)"
 
-.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse browser pytest test postgres-server test-postgres clean
+.PHONY: help venv generate load build dbt-build history record-history publish report run lint parse browser pytest test postgres-server test-postgres java test-spark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -123,5 +123,20 @@ test-postgres: venv postgres-server ## The project on PostgreSQL: a throwaway se
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-postgres.txt
 	$(BIN)/python -m pytest -s tests/engines/test_postgres.py
 
+# Spark runs in the JVM: pyspark needs Java 17 (Debian's openjdk-17-jre-headless).
+java:
+	@if command -v java >/dev/null; then echo "make: Java found for Spark"; \
+	elif command -v apt-get >/dev/null; then \
+		echo "make: installing Java 17 with apt-get (pyspark runs Spark in it)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || \
+		{ echo "make: could not install Java; install Java 17 and run make test-spark again"; exit 1; }; \
+	else echo "make: make test-spark needs Java 17; install it and run it again"; exit 1; fi
+
+test-spark: venv java ## The ported part of the project on a local Spark session, compared with DuckDB
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -s tests/engines/test_spark.py
+
 clean: ## Remove generated data, dbt artefacts and the demo warehouse
-	rm -rf data target logs serving warehouse.duckdb warehouse.duckdb.wal
+	rm -rf data target logs serving spark warehouse.duckdb warehouse.duckdb.wal derby.log metastore_db spark-warehouse

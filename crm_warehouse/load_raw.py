@@ -196,10 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default=os.environ.get("CRM_MEMORY_LIMIT"), help="DuckDB memory_limit")
     parser.add_argument(
         "--engine",
-        choices=["duckdb", "postgres"],
+        choices=["duckdb", "postgres", "spark"],
         default="duckdb",
         help="where dbt builds: duckdb (the warehouse file itself), or postgres: the files are checked and "
-        "landed in the warehouse file as always, then its raw schema is copied to PostgreSQL (CRM_PG_* settings)",
+        "landed in the warehouse file as always, then its raw schema is copied to PostgreSQL (CRM_PG_* settings); "
+        "spark: the same, then written as Spark tables (CRM_SPARK_* settings)",
     )
     parser.add_argument(
         "--allow-empty",
@@ -214,13 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     except LoadError as exc:
         print(f"load_raw: nothing was loaded; fix these problems first:\n{exc}", file=sys.stderr)
         return 2
-    if args.engine == "postgres":
-        from crm_warehouse.engines.postgres import EngineError, mirror_raw
+    if args.engine != "duckdb":
+        from crm_warehouse.engines import postgres, spark
 
         try:
-            report += mirror_raw(args.warehouse)
-        except EngineError as exc:
-            print(f"load_raw: loaded into {args.warehouse}, but not into PostgreSQL: {exc}", file=sys.stderr)
+            report += (postgres if args.engine == "postgres" else spark).mirror_raw(args.warehouse)
+        except postgres.EngineError as exc:
+            where = "PostgreSQL" if args.engine == "postgres" else "Spark"
+            print(f"load_raw: loaded into {args.warehouse}, but not into {where}: {exc}", file=sys.stderr)
             return 2
     for line in report:
         print(f"load_raw: {line}")

@@ -130,6 +130,15 @@ end
 $fn$
 {% endmacro %}
 
+{#- Text of any length: `varchar` on DuckDB and PostgreSQL, `string` on Spark (whose varchar needs a length). -#}
+{% macro type_text() -%}
+    {{ return(adapter.dispatch('type_text', 'crm_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__type_text() %}varchar{% endmacro %}
+
+{% macro spark__type_text() %}string{% endmacro %}
+
 {#- The 8-byte float: `double` on DuckDB and Spark, `double precision` on PostgreSQL. -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'crm_warehouse')()) }}

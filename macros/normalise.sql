@@ -8,11 +8,11 @@
     {%- set country_code = var('phone_country_code') | string -%}
     {%- set national_length = var('phone_national_length') | int -%}
     case
-        when length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) = 0 then null
-        when length(regexp_replace({{ expr }}, '[^0-9]', '', 'g')) = {{ national_length + country_code | length }}
-            and starts_with(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), '{{ country_code }}')
-            then substr(regexp_replace({{ expr }}, '[^0-9]', '', 'g'), {{ country_code | length + 1 }})
-        else regexp_replace({{ expr }}, '[^0-9]', '', 'g')
+        when length({{ regexp_replace_all(expr, '[^0-9]', '') }}) = 0 then null
+        when length({{ regexp_replace_all(expr, '[^0-9]', '') }}) = {{ national_length + country_code | length }}
+            and substr({{ regexp_replace_all(expr, '[^0-9]', '') }}, 1, {{ country_code | length }}) = '{{ country_code }}'
+            then substr({{ regexp_replace_all(expr, '[^0-9]', '') }}, {{ country_code | length + 1 }})
+        else {{ regexp_replace_all(expr, '[^0-9]', '') }}
     end
 {%- endmacro %}
 
@@ -23,5 +23,5 @@
 
 {#- Trimmed, inner runs of white space collapsed, lower case; blank becomes null. -#}
 {% macro normalise_text(expr) -%}
-    nullif(lower(trim(regexp_replace({{ expr }}, '\s+', ' ', 'g'))), '')
+    nullif(lower(trim({{ regexp_replace_all(expr, '\\s+', ' ') }})), '')
 {%- endmacro %}

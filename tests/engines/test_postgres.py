@@ -8,9 +8,7 @@ installs dbt-postgres; a throwaway server is started in a temporary folder and r
 
 from __future__ import annotations
 
-import decimal
 import json
-import math
 import os
 import random
 import re
@@ -22,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import NO_TESTS, DataSet, Warehouse, copy_repo, plain, script, small_data  # noqa: F401
+from conftest import NO_TESTS, DataSet, Warehouse, copy_repo, keyed, plain, same_value, script, small_data  # noqa: F401
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.local_postgres import LocalPostgres, start, stop
 from crm_warehouse.engines.postgres import connect
@@ -114,23 +112,6 @@ def postgres_rows(sql: str) -> list[tuple]:
         return cursor.fetchall()
     finally:
         con.close()
-
-
-def keyed(rows: list[tuple]) -> dict[tuple, list]:
-    """Rows by their values other than floats (a float is compared with a tolerance, not as a key)."""
-    by_key: dict[tuple, list] = {}
-    for row in rows:
-        key = tuple(None if isinstance(v, float) else repr(v) for v in row)
-        by_key.setdefault(key, []).append(row)
-    return by_key
-
-
-def same_value(left: object, right: object) -> bool:
-    if isinstance(left, float) and isinstance(right, float):
-        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(left) and math.isnan(right))
-    if isinstance(left, decimal.Decimal) and isinstance(right, decimal.Decimal):
-        return left == right
-    return left == right
 
 
 def test_the_raw_tables_reach_postgres_whole(builds: dict, small_data: DataSet) -> None:  # noqa: F811

@@ -7,7 +7,9 @@ its own dbt target and log folders, so tests can run beside a BI tool or another
 from __future__ import annotations
 
 import atexit
+import decimal
 import json
+import math
 import os
 import re
 import shutil
@@ -176,6 +178,23 @@ def script(*command: str, env: dict | None = None) -> subprocess.CompletedProces
         check=False,
         env={**os.environ, "DBT_PROFILES_DIR": str(REPO), "DO_NOT_TRACK": "1", **(env or {})},
     )
+
+
+def keyed(rows: list[tuple]) -> dict[tuple, list]:
+    """Rows by their values other than floats (a float is compared with a tolerance, not as a key)."""
+    by_key: dict[tuple, list] = {}
+    for row in rows:
+        key = tuple(None if isinstance(v, float) else repr(v) for v in row)
+        by_key.setdefault(key, []).append(row)
+    return by_key
+
+
+def same_value(left: object, right: object) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(left) and math.isnan(right))
+    if isinstance(left, decimal.Decimal) and isinstance(right, decimal.Decimal):
+        return left == right
+    return left == right
 
 
 def copy_repo(to: Path) -> None:

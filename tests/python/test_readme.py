@@ -19,19 +19,19 @@ from conftest import REPO, copy_repo
 
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
-POSTGRES_SECTION = "Running on PostgreSQL"
+ENGINE_SECTIONS = ("Running on PostgreSQL", "Running on Spark")
 
 
 def readme_commands(section: str | None = None) -> list[str]:
     """The commands of every ```sh block, in order (comments stripped, one command a line): of
-    one section (its heading), or of all but the PostgreSQL section, which needs a server and
-    dbt-postgres and runs in make test-postgres (tests/engines/test_postgres.py)."""
+    one section (its heading), or of all but the PostgreSQL and Spark sections, which need their
+    engines and run in make test-postgres and make test-spark (tests/engines/)."""
     text = (REPO / "README.md").read_text()
     sections = {part.split("\n", 1)[0]: part for part in re.split(r"^## ", text, flags=re.M)}
     if section:
         text = sections[section]
     else:
-        text = "".join(part for heading, part in sections.items() if heading != POSTGRES_SECTION)
+        text = "".join(part for heading, part in sections.items() if heading not in ENGINE_SECTIONS)
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():

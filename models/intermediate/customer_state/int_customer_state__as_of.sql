@@ -35,17 +35,17 @@ checked as (
         case
             when requested_as_of_date > last_data_date
                 then {{ raise_error(
-                    "'as_of_date ' || cast(requested_as_of_date as varchar)
+                    "'as_of_date ' || cast(requested_as_of_date as " ~ type_text() ~ ")
                     || ' is after the last day of the trusted transactions ('
-                    || cast(last_data_date as varchar)
+                    || cast(last_data_date as " ~ type_text() ~ ")
                     || '): the customer state can only be computed for days the data covers. '
                     || 'Use an as_of_date up to that day, or leave it unset for that day.'"
                 ) }}
             when requested_as_of_date < first_data_date
                 then {{ raise_error(
-                    "'as_of_date ' || cast(requested_as_of_date as varchar)
+                    "'as_of_date ' || cast(requested_as_of_date as " ~ type_text() ~ ")
                     || ' is before the first day of the trusted transactions ('
-                    || cast(first_data_date as varchar)
+                    || cast(first_data_date as " ~ type_text() ~ ")
                     || '): no customer had bought yet. Use an as_of_date from that day on.'"
                 ) }}
             else requested_as_of_date

@@ -137,7 +137,7 @@ select
     state_dates.state_date = as_of.as_of_date as is_as_of_date,
     -- the as-of slice holds more than a month-end slice (distinct products): marked apart
     '{{ customer_state_config_fingerprint() }}-'
-    || cast(data_fingerprints.fingerprint + reference_fingerprint.fingerprint as varchar)
+    || cast(data_fingerprints.fingerprint + reference_fingerprint.fingerprint as {{ type_text() }})
     || case when state_dates.state_date = as_of.as_of_date then '-as-of' else '' end as input_fingerprint
 from state_dates
 cross join as_of

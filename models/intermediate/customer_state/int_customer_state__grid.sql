@@ -402,9 +402,9 @@ select
     case when classified.is_in_window then classified.frequency_monetary_score end as frequency_monetary_score,
     case
         when classified.is_in_window
-            then cast(classified.recency_score as varchar)
-                || cast(classified.frequency_score as varchar)
-                || cast(classified.monetary_score as varchar)
+            then cast(classified.recency_score as {{ type_text() }})
+                || cast(classified.frequency_score as {{ type_text() }})
+                || cast(classified.monetary_score as {{ type_text() }})
     end as rfm_code,
     case when classified.is_in_window then rfm_segments.rfm_segment end as rfm_segment
 from classified

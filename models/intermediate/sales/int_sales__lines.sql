@@ -49,7 +49,7 @@ costed as (
 
 lines as (
     select
-        {{ dbt.hash("transaction_id || '|' || cast(line_number as varchar)") }} as sales_line_key,
+        {{ dbt.hash("transaction_id || '|' || cast(line_number as " ~ type_text() ~ ")") }} as sales_line_key,
         transaction_id,
         line_number,
         customer_key,

@@ -26,7 +26,7 @@ joined as (
 
 select
     cast(calibration_frequency as integer) as calibration_frequency,
-    case when calibration_frequency = 7 then '7+' else cast(calibration_frequency as varchar) end
+    case when calibration_frequency = 7 then '7+' else cast(calibration_frequency as {{ type_text() }}) end
         as calibration_frequency_label,
     cast(max(as_of_date) as date) as as_of_date,
     count(*) as customer_count,

@@ -38,7 +38,7 @@ frozen as (
 
 frozen as (
     select
-        cast(null as varchar) as campaign_id,
+        cast(null as {{ type_text() }}) as campaign_id,
         cast(null as date) as as_of_date
     where false
 ),

@@ -16,12 +16,12 @@ versions as (
     select * from {{ snapshot }}
     {%- else %}
     select
-        cast(null as varchar) as customer_key,
-        cast(null as varchar) as abc_class,
+        cast(null as {{ type_text() }}) as customer_key,
+        cast(null as {{ type_text() }}) as abc_class,
         cast(null as integer) as profit_decile,
-        cast(null as varchar) as rfm_segment,
-        cast(null as varchar) as lifecycle_stage,
-        cast(null as varchar) as loyalty_tier,
+        cast(null as {{ type_text() }}) as rfm_segment,
+        cast(null as {{ type_text() }}) as lifecycle_stage,
+        cast(null as {{ type_text() }}) as loyalty_tier,
         cast(null as timestamp) as dbt_valid_from,
         cast(null as timestamp) as dbt_valid_to
     where false

@@ -132,8 +132,8 @@ counted as (
 select
     from_period,
     to_period,
-    -- a literal's type differs per engine (PostgreSQL: text); the table's is varchar
-    cast(segment_dimension as varchar) as segment_dimension,
+    -- a literal's type differs per engine (PostgreSQL: text); the table's is text (type_text())
+    cast(segment_dimension as {{ type_text() }}) as segment_dimension,
     from_value,
     to_value,
     from_value <> to_value as is_move,

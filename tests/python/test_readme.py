@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from conftest import REPO, copy_repo
+from conftest import REPO, copy_repo, plain
 
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
@@ -39,6 +39,24 @@ def readme_commands(section: str | None = None) -> list[str]:
             if command and not command.startswith("#"):
                 commands.append(command)
     return commands
+
+
+def run_section(section: str, tmp_path: Path) -> tuple[list[str], str]:
+    """An engine section's commands in one shell (an eval may set settings for the lines after
+    it), on a copy of the repo with a small demo data set; returns the commands and the output."""
+    repo = tmp_path / "repo"
+    copy_repo(repo)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "DBT_", "MAKE", "MFLAGS"))}
+    small = ["DEMO_CUSTOMERS=2000", "DEMO_LINES=20000"]
+    generated = subprocess.run(["make", "generate", *small], cwd=repo, env=env, capture_output=True, text=True)
+    assert generated.returncode == 0, generated.stderr
+    commands = readme_commands(section)
+    shell = "set -euo pipefail\n" + "\n".join(commands) + "\n"
+    ran = subprocess.run(["bash", "-c", shell], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    output = plain(ran)
+    assert ran.returncode == 0, output[-6000:]
+    assert re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", output), output[-3000:]
+    return commands, output
 
 
 def test_readme_has_the_commands_a_user_needs() -> None:

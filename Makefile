@@ -20,8 +20,9 @@ DEMO_DIR ?= data/demo
 DEMO_CUSTOMERS ?= 50000
 DEMO_LINES ?= 1000000
 SEED ?= 42
-# pytest runs its test files on this many processes (each file's builds stay in one process)
-PYTEST_WORKERS ?= 2
+# pytest runs its test files on this many processes (each file's builds stay in one process);
+# three keep both cores of a 2-core machine busy while dbt processes start and wait
+PYTEST_WORKERS ?= 3
 # Segment history recorded by `make run`: every month-end the data covers (58 for the demo
 # data); a shorter history: `make history HISTORY_FROM=2025-01` (and HISTORY_TO=YYYY-MM).
 HISTORY_FROM ?=

@@ -243,18 +243,19 @@ def loaded_warehouse(tmp_path: Path, small_data: DataSet) -> Warehouse:
     return warehouse
 
 
-# The files with the most dbt builds, slowest first: pytest-xdist hands whole files to its two
-# workers in collection order, so starting with the long ones lets both finish together
+# The files with the most dbt builds, slowest first: pytest-xdist hands whole files to its
+# workers in collection order, so starting with the long ones lets the workers finish together
 # instead of one running the README walk-through alone at the end.
 SLOWEST_FIRST = (
     "test_readme.py",
-    "test_publish.py",
     "test_history.py",
-    "test_incremental.py",
-    "test_campaigns.py",
-    "test_campaign_lift.py",
+    "test_publish.py",
     "test_identity_and_quality.py",
+    "test_incremental.py",
+    "test_dbt_build.py",
+    "test_campaign_lift.py",
     "test_data_shapes.py",
+    "test_campaigns.py",
     "test_lifecycle.py",
 )
 

@@ -20,6 +20,25 @@ from conftest import REPO, copy_repo, plain
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
 ENGINE_SECTIONS = ("Running on PostgreSQL", "Running on Spark")
+# the marts of the customer state, all at the as-of date of the last build
+STATE_MARTS = [
+    "campaign_assignments",
+    "campaign_candidates",
+    "campaign_summary",
+    "churn_summary",
+    "clv_calibration",
+    "clv_model_parameters",
+    "cohort_retention",
+    "customer_lifecycle",
+    "customer_lifetime_value",
+    "customer_loyalty_tiers",
+    "customer_profitability",
+    "customer_segments",
+    "profitability_deciles",
+    "segment_economics",
+    "service_level_economics",
+    "whale_curve",
+]
 
 
 def readme_commands(section: str | None = None) -> list[str]:
@@ -59,6 +78,15 @@ def run_section(section: str, tmp_path: Path) -> tuple[list[str], str]:
     return commands, output
 
 
+def segment_history(warehouse: Path) -> list[tuple]:
+    """Every recorded version of the segment history."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select * from snapshots.customer_segments_snapshot order by all").fetchall()
+    finally:
+        con.close()
+
+
 def test_readme_has_the_commands_a_user_needs() -> None:
     commands = readme_commands()
     assert commands[:2] == ["make run", "make test"]
@@ -77,9 +105,12 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
         if not key.startswith(("CRM_", "DBT_", "DEMO_", "HISTORY_", "MAKE", "MFLAGS"))
     }
     env.update(SMALL_DEMO, DO_NOT_TRACK="1")
+    history_before = None
     for command in readme_commands():
         if command in NOT_RUN_HERE:
             continue
+        if "--selector customer_state" in command:
+            history_before = segment_history(repo / "warehouse.duckdb")
         result = subprocess.run(command, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, f"{command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         if command == "make run":
@@ -95,10 +126,17 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
             for (d,) in con.execute("select as_of_date from snapshots.segment_history_periods order by 1").fetchall()
         ]
         assert periods == ["2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31"]
-        # the last command rebuilt the state as of 2025-06-30 without touching the history
-        assert [
-            str(d) for (d,) in con.execute("select distinct as_of_date from marts.customer_profitability").fetchall()
-        ] == ["2025-06-30"]
+        # the last build rebuilt every customer-state mart as of 2025-06-30, the history untouched
+        state_marts = con.execute(
+            "select table_name from information_schema.columns where table_schema = 'marts' "
+            "and column_name = 'as_of_date' "
+            "and table_name not in ('customer_segment_history', 'campaign_assignment_history') order by 1"
+        ).fetchall()
+        assert [t for (t,) in state_marts] == STATE_MARTS
+        for (table,) in state_marts:
+            dates = con.execute(f"select distinct as_of_date from marts.{table}").fetchall()
+            assert [str(d) for (d,) in dates] == ["2025-06-30"], table
     finally:
         con.close()
+    assert history_before and segment_history(repo / "warehouse.duckdb") == history_before
     assert list((repo / "target" / "compiled" / "crm_warehouse" / "analyses").glob("*.sql"))

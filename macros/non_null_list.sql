@@ -23,3 +23,11 @@
 {% macro duckdb__non_null_list_contains(list_expression, value) -%}
     list_contains({{ list_expression }}, {{ value }})
 {%- endmacro %}
+
+{% macro spark__non_null_list(expressions) -%}
+    filter(array({{ expressions | join(', ') }}), x -> x is not null)
+{%- endmacro %}
+
+{% macro spark__non_null_list_contains(list_expression, value) -%}
+    array_contains({{ list_expression }}, {{ value }})
+{%- endmacro %}

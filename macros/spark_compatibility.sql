@@ -70,3 +70,26 @@
     {%- endfor -%}
     {{ return(statements[0]) }}
 {% endmacro %}
+
+{#-
+    dbt's listagg on Spark, in the given order: dbt-spark's drops the order by (with a warning),
+    so a list such as a customer's source systems came out in any order. The values are
+    collected with their sort key and sorted; the order by is one expression, ascending.
+-#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error("listagg with a limit is not ported to Spark") }}
+    {%- endif -%}
+    {%- if order_by_clause -%}
+        {%- set key = order_by_clause | trim -%}
+        {%- if not key.lower().startswith('order by ') or ',' in key or key.lower().endswith(' desc') -%}
+            {{ exceptions.raise_compiler_error("listagg on Spark takes one ascending order by expression, not '" ~ order_by_clause ~ "'") }}
+        {%- endif -%}
+        array_join(transform(
+            array_sort(collect_list(case when {{ measure }} is not null then named_struct('k', {{ key[9:] }}, 'v', {{ measure }}) end)),
+            x -> x.v
+        ), {{ delimiter_text }})
+    {%- else -%}
+        array_join(collect_list({{ measure }}), {{ delimiter_text }})
+    {%- endif -%}
+{%- endmacro %}

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import random
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import NO_TESTS, DataSet, Warehouse, keyed, plain, same_value, script, small_data  # noqa: F401
+from conftest import NO_TESTS, DataSet, Warehouse, build_twice, row_differences, small_data  # noqa: F401
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.local_postgres import LocalPostgres, start, stop
 from crm_warehouse.engines.postgres import connect
@@ -41,30 +40,6 @@ def server() -> LocalPostgres:
     SERVER.update(started.env)
     yield started
     stop(folder)
-
-
-def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:
-    """Load and build, then append the daily batch and build again (the incremental models'
-    second path); returns the wall time of the first build."""
-    env, options = engine.get("env"), engine.get("options", [])
-    seconds = 0.0
-    for step, folder in (("initial", initial), ("batch", batch)):
-        append = ["--append"] if step == "batch" else []
-        loaded = script(
-            "scripts/load_raw.py",
-            str(folder),
-            "--warehouse",
-            str(warehouse.path),
-            *append,
-            *engine.get("load", []),
-            env=env,
-        )
-        assert loaded.returncode == 0, loaded.stderr
-        started = time.perf_counter()
-        built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
-        seconds = seconds or time.perf_counter() - started
-        assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
-    return seconds
 
 
 @pytest.fixture(scope="module")
@@ -162,18 +137,9 @@ def test_every_mart_is_the_same_row_for_row(builds: dict) -> None:
     differences = {}
     for table, columns in marts(duck).items():
         select = "select " + ", ".join(f'"{c}"' for c in columns) + f' from marts."{table}"'
-        ours, theirs = keyed(duck.query(select)), keyed(postgres_rows(select))
-        if set(ours) != set(theirs):
-            differences[table] = (
-                f"{len(set(ours) ^ set(theirs))} rows only on one engine, e.g. "
-                + repr(next(iter(set(ours) ^ set(theirs))))[:300]
-            )
-            continue
-        for key, rows in ours.items():
-            for left, right in zip(sorted(rows, key=repr), sorted(theirs[key], key=repr), strict=True):
-                bad = [c for c, a, b in zip(columns, left, right, strict=True) if not same_value(a, b)]
-                if bad:
-                    differences[table] = f"{bad} differ: {left} vs {right}"[:300]
+        difference = row_differences(columns, duck.query(select), postgres_rows(select))
+        if difference:
+            differences[table] = difference
     assert differences == {}
 
 

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -197,6 +198,21 @@ def same_value(left: object, right: object) -> bool:
     return left == right
 
 
+def row_differences(columns: list[str], ours: list[tuple], theirs: list[tuple]) -> str | None:
+    """What differs between one table's rows on two engines (floats compared with a tolerance),
+    or None when they are the same rows."""
+    mine, others = keyed(ours), keyed(theirs)
+    if set(mine) != set(others):
+        only = set(mine) ^ set(others)
+        return f"{len(only)} rows only on one engine, e.g. " + repr(next(iter(only)))[:300]
+    for key, rows in mine.items():
+        for left, right in zip(sorted(rows, key=repr), sorted(others[key], key=repr), strict=True):
+            bad = [c for c, a, b in zip(columns, left, right, strict=True) if not same_value(a, b)]
+            if bad:
+                return f"{bad} differ: {left} vs {right}"[:300]
+    return None
+
+
 def copy_repo(to: Path) -> None:
     """The repo's files (not its data, warehouse or dbt artefacts) in another folder, with a link to this .venv."""
     listed = subprocess.run(
@@ -212,6 +228,31 @@ def copy_repo(to: Path) -> None:
             (to / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, to / name)
     (to / ".venv").symlink_to(Path(sys.executable).parents[1])
+
+
+def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:
+    """Load and build, then append the daily batch and build again (the incremental models'
+    second path), on DuckDB or (engine: the load and dbt options, vars and environment) another
+    engine; returns the wall time of the first build."""
+    env, options = engine.get("env"), engine.get("options", [])
+    seconds = 0.0
+    for step, folder in (("initial", initial), ("batch", batch)):
+        append = ["--append"] if step == "batch" else []
+        loaded = script(
+            "scripts/load_raw.py",
+            str(folder),
+            "--warehouse",
+            str(warehouse.path),
+            *append,
+            *engine.get("load", []),
+            env=env,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        started = time.perf_counter()
+        built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
+        seconds = seconds or time.perf_counter() - started
+        assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
+    return seconds
 
 
 def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:

@@ -96,9 +96,14 @@ select
     summarised.last_purchase_date,
     cast(summarised.repeat_purchase_count as integer) as frequency,
     -- days as double before dividing: integer division truncates on some engines
-    cast(summarised.last_purchase_date - summarised.first_purchase_date as {{ type_double() }})
-    / {{ unit_days }} as recency,
-    cast(summarised.period_end_date - summarised.first_purchase_date as {{ type_double() }}) / {{ unit_days }} as age,
+    cast(
+        {{ dbt.datediff('summarised.first_purchase_date', 'summarised.last_purchase_date', 'day') }}
+        as {{ type_double() }}
+    ) / {{ unit_days }} as recency,
+    cast(
+        {{ dbt.datediff('summarised.first_purchase_date', 'summarised.period_end_date', 'day') }}
+        as {{ type_double() }}
+    ) / {{ unit_days }} as age,
     cast(summarised.monetary_value as {{ type_double() }}) as monetary_value,
     case
         when summarised.fit_period = 'calibration' then coalesce(holdout.holdout_purchase_count, 0)

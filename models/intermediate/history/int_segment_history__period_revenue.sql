@@ -1,11 +1,13 @@
 -- Each customer's window revenue for every as-of date the customer state was built for, kept
 -- across runs (like the snapshot, a full refresh does not erase it), so the segment migration
 -- can report the revenue of the customers who moved. backfill --rebuild clears it.
+-- On Spark (no delete on Parquet tables) each run overwrites the partitions of the dates it writes.
 {{
     config(
         materialized='incremental',
         unique_key=['customer_key', 'as_of_date'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+        partition_by=(['as_of_date'] if target.type == 'spark' else none),
         full_refresh=false
     )
 }}

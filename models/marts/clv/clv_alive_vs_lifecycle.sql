@@ -31,6 +31,6 @@ select
     probability_alive_band,
     count(*) as customer_count,
     avg(probability_alive) as mean_probability_alive,
-    cast(1.0 * count(*) / sum(count(*)) over (partition by lifecycle_stage) as {{ type_double() }}) as share_of_stage
+    cast(count(*) as {{ type_double() }}) / sum(count(*)) over (partition by lifecycle_stage) as share_of_stage
 from banded
 group by lifecycle_stage, probability_alive_band

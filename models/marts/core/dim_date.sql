@@ -44,7 +44,7 @@ select
     cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
     cast({{ dbt.last_day('date_day', 'month') }} as date) as month_end_date,
     cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date,
-    cast(extract(isodow from date_day) as integer) as iso_day_of_week,
-    extract(isodow from date_day) in (6, 7) as is_weekend,
+    cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+    {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend,
     date_day = cast({{ dbt.last_day('date_day', 'month') }} as date) as is_month_end
 from dated

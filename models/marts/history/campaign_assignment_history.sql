@@ -3,11 +3,13 @@
 -- those of the same date, except a date the campaign was launched on (seed campaign_launches):
 -- once recorded, a launched audience is kept as it was, whatever later data or settings say.
 -- Never rebuilt by --full-refresh (full_refresh: false): it is a record, like the segment history.
+-- On Spark (no delete on Parquet tables) each run overwrites the partitions of the dates it writes.
 {{
     config(
         materialized='incremental',
         unique_key=['campaign_id', 'as_of_date'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+        partition_by=(['as_of_date', 'campaign_id'] if target.type == 'spark' else none),
         on_schema_change='fail',
         full_refresh=false
     )

@@ -121,7 +121,7 @@ select
     cast(churned_customers as bigint) as churned_customers,
     cast(customers_at_start + acquired_customers + reactivated_customers - churned_customers as bigint)
         as customers_at_end,
-    cast(case when customers_at_start > 0 then 1.0 * churned_customers / customers_at_start end as {{ type_double() }})
+    case when customers_at_start > 0 then cast(churned_customers as {{ type_double() }}) / customers_at_start end
         as churn_rate,
     cast(avg_lifetime_days_of_churned as {{ type_double() }}) as avg_lifetime_days_of_churned
 from counted

@@ -78,7 +78,7 @@ select
     activity_month,
     cast(cohort_size as bigint) as cohort_size,
     cast(active_customers as bigint) as active_customers,
-    cast(1.0 * active_customers / cohort_size as {{ type_double() }}) as retention_rate,
+    cast(active_customers as {{ type_double() }}) / cohort_size as retention_rate,
     {{ cents('cast(revenue as ' ~ type_double() ~ ') / cohort_size') }} as revenue_per_cohort_customer,
     {{ cents('cast(net_profit as ' ~ type_double() ~ ') / cohort_size') }} as net_profit_per_cohort_customer,
     {% set cumulative_revenue -%}

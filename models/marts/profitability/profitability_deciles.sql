@@ -60,17 +60,18 @@ select
     cast(gross_profit as decimal(38, 2)) as gross_profit,
     cast(cost_to_serve as decimal(38, 2)) as cost_to_serve,
     cast(net_profit as decimal(38, 2)) as net_profit,
-    cast(case when total_net_profit <> 0 then net_profit / total_net_profit end as {{ type_double() }})
+    case when total_net_profit <> 0 then cast(net_profit as {{ type_double() }}) / total_net_profit end
         as net_profit_share,
-    cast(
-        case
-            when total_net_profit <> 0
-                then
+    case
+        when total_net_profit <> 0
+            then
+                cast(
                     sum(net_profit) over (order by profit_decile rows between unbounded preceding and current row)
-                    / total_net_profit
-        end as {{ type_double() }}
-    ) as cumulative_net_profit_share,
+                    as {{ type_double() }}
+                )
+                / total_net_profit
+    end as cumulative_net_profit_share,
     cast(avg_order_count as {{ type_double() }}) as avg_order_count,
     cast(avg_distinct_product_count as {{ type_double() }}) as avg_distinct_product_count,
-    cast(case when line_count > 0 then 1.0 * return_line_count / line_count end as {{ type_double() }}) as return_rate
+    case when line_count > 0 then cast(return_line_count as {{ type_double() }}) / line_count end as return_rate
 from filled

@@ -67,18 +67,18 @@ select
     abc_class,
     (select as_of.as_of_date from as_of) as as_of_date,
     cast(customer_count as bigint) as customer_count,
-    cast(case when total_customers > 0 then 1.0 * customer_count / total_customers end as {{ type_double() }})
+    case when total_customers > 0 then cast(customer_count as {{ type_double() }}) / total_customers end
         as customer_share,
     cast(revenue as decimal(38, 2)) as revenue,
-    cast(case when total_revenue <> 0 then revenue / total_revenue end as {{ type_double() }}) as revenue_share,
+    case when total_revenue <> 0 then cast(revenue as {{ type_double() }}) / total_revenue end as revenue_share,
     cast(gross_profit as decimal(38, 2)) as gross_profit,
     cast(net_profit as decimal(38, 2)) as net_profit,
-    cast(case when total_net_profit <> 0 then net_profit / total_net_profit end as {{ type_double() }})
+    case when total_net_profit <> 0 then cast(net_profit as {{ type_double() }}) / total_net_profit end
         as net_profit_share,
     cast(cost_to_serve as decimal(38, 2)) as cost_to_serve,
     {{ cents('case when customer_count > 0 then cast(cost_to_serve as ' ~ type_double() ~ ') / customer_count end') }}
         as cost_to_serve_per_customer,
-    cast(case when revenue <> 0 then cost_to_serve / revenue end as {{ type_double() }})
+    case when revenue <> 0 then cast(cost_to_serve as {{ type_double() }}) / revenue end
         as cost_to_serve_share_of_revenue,
     cast(loss_making_customer_count as bigint) as loss_making_customer_count,
     cast(strategic_customer_count as bigint) as strategic_customer_count

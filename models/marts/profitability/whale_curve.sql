@@ -66,10 +66,8 @@ select
     cast(customer_count as bigint) as customer_count,
     cast(net_profit as decimal(38, 2)) as net_profit,
     cast(cumulative_net_profit as decimal(38, 2)) as cumulative_net_profit,
-    cast(
-        case when total_customers > 0 then 1.0 * cumulative_customer_count / total_customers end as {{ type_double() }}
-    )
+    case when total_customers > 0 then cast(cumulative_customer_count as {{ type_double() }}) / total_customers end
         as cumulative_customer_share,
-    cast(case when total_net_profit <> 0 then cumulative_net_profit / total_net_profit end as {{ type_double() }})
+    case when total_net_profit <> 0 then cast(cumulative_net_profit as {{ type_double() }}) / total_net_profit end
         as cumulative_net_profit_share
 from cumulated

@@ -173,6 +173,8 @@ select
     checked_unit,
     rows_checked,
     rows_failing,
-    cast(case when rows_checked = 0 then 0 else 1.0 * rows_failing / rows_checked end as {{ type_double() }})
-        as failing_share
+    case
+        when rows_checked = 0 then cast(0 as {{ type_double() }})
+        else cast(rows_failing as {{ type_double() }}) / rows_checked
+    end as failing_share
 from rules

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import decimal
+import fcntl
 import json
 import math
 import os
@@ -266,14 +267,28 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
 
 @pytest.fixture(scope="session")
 def built_warehouse(
-    tmp_path_factory: pytest.TempPathFactory, small_data: DataSet
+    tmp_path_factory: pytest.TempPathFactory, small_data: DataSet, worker_id: str
 ) -> tuple[Warehouse, subprocess.CompletedProcess]:
-    """The small data set loaded and built with `dbt build` (all models, seeds and tests)."""
-    work = tmp_path_factory.mktemp("built")
-    warehouse = Warehouse(work / "warehouse.duckdb", work)
-    load(small_data.path, warehouse.path)
-    result = warehouse.dbt("build")
-    return warehouse, result
+    """The small data set loaded and built with `dbt build` (all models, seeds and tests), once
+    for all pytest workers: the first to need it builds it while the others wait on a file lock,
+    then all read it (many DuckDB readers are allowed). Tests that change it work on a copy."""
+    if worker_id == "master":  # one process: a folder of its own
+        shared = tmp_path_factory.mktemp("built")
+    else:  # the folder of this pytest run that all its workers share
+        shared = tmp_path_factory.getbasetemp().parent / "built"
+        shared.mkdir(exist_ok=True)
+    warehouse = Warehouse(shared / "warehouse.duckdb", shared)
+    outcome = shared / "build.json"
+    with open(shared / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not outcome.exists():
+                load(small_data.path, warehouse.path)
+                result = warehouse.dbt("build")
+                outcome.write_text(json.dumps([result.args, result.returncode, result.stdout, result.stderr]))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return warehouse, subprocess.CompletedProcess(*json.loads(outcome.read_text()))
 
 
 @pytest.fixture()

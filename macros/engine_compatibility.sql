@@ -150,23 +150,26 @@ $fn$
     {%- endif -%}
 {% endmacro %}
 
+{#- A text's UTF-8 bytes as an array of one-byte binaries (DuckDB's two functions compare bytes) -#}
+{% macro spark_utf8_bytes(text) -%}
+    if(octet_length({{ text }}) = 0, cast(array() as array<binary>),
+        transform(sequence(1, octet_length({{ text }})), k -> substring(encode({{ text }}, 'UTF-8'), k, 1)))
+{%- endmacro %}
+
 {% macro spark_jaro_winkler_function() %}
 create or replace function {{ target.schema }}.crm_jaro_winkler(s1 string, s2 string) returns double
 return if(s1 is null or s2 is null, cast(null as double), transform(array(named_struct(
-    'a', if(octet_length(s1) = 0, cast(array() as array<binary>),
-        transform(sequence(1, octet_length(s1)), k -> substring(encode(s1, 'UTF-8'), k, 1))),
-    'b', if(octet_length(s2) = 0, cast(array() as array<binary>),
-        transform(sequence(1, octet_length(s2)), k -> substring(encode(s2, 'UTF-8'), k, 1)))
+    'a', {{ spark_utf8_bytes('s1') }},
+    'b', {{ spark_utf8_bytes('s2') }},
+    'w', greatest(0, greatest(octet_length(s1), octet_length(s2)) div 2 - 1)
 )), v -> if(size(v.a) = 0 or size(v.b) = 0, cast(0 as double), transform(array(aggregate(
     sequence(0, size(v.a) - 1),
     named_struct('m1', cast(array() as array<boolean>), 'm2', array_repeat(false, size(v.b))),
     (acc, i) -> aggregate(
         array(coalesce(array_min(filter(
-            if(greatest(0, i - greatest(0, greatest(size(v.a), size(v.b)) div 2 - 1))
-                <= least(size(v.b) - 1, i + greatest(0, greatest(size(v.a), size(v.b)) div 2 - 1)),
-               sequence(greatest(0, i - greatest(0, greatest(size(v.a), size(v.b)) div 2 - 1)),
-                   least(size(v.b) - 1, i + greatest(0, greatest(size(v.a), size(v.b)) div 2 - 1))),
-               cast(array() as array<int>)),
+            if(greatest(0, i - v.w) <= least(size(v.b) - 1, i + v.w),
+                sequence(greatest(0, i - v.w), least(size(v.b) - 1, i + v.w)),
+                cast(array() as array<int>)),
             j -> not acc.m2[j] and v.b[j] = v.a[i])), -1)),
         acc,
         (s, j) -> named_struct('m1', concat(s.m1, array(j >= 0)), 'm2', transform(s.m2, (x, k) -> x or k = j))
@@ -188,10 +191,8 @@ return if(s1 is null or s2 is null, cast(null as double), transform(array(named_
 {% macro spark_damerau_levenshtein_function() %}
 create or replace function {{ target.schema }}.crm_damerau_levenshtein(s1 string, s2 string) returns int
 return if(s1 is null or s2 is null, cast(null as int), transform(array(named_struct(
-    'a', if(octet_length(s1) = 0, cast(array() as array<binary>),
-        transform(sequence(1, octet_length(s1)), k -> substring(encode(s1, 'UTF-8'), k, 1))),
-    'b', if(octet_length(s2) = 0, cast(array() as array<binary>),
-        transform(sequence(1, octet_length(s2)), k -> substring(encode(s2, 'UTF-8'), k, 1)))
+    'a', {{ spark_utf8_bytes('s1') }},
+    'b', {{ spark_utf8_bytes('s2') }}
 )), v -> case when size(v.a) = 0 then size(v.b) when size(v.b) = 0 then size(v.a) else aggregate(
     sequence(1, size(v.a)),
     array(array_repeat(size(v.a) + size(v.b), size(v.b) + 2),

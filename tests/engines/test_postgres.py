@@ -9,14 +9,13 @@ installs dbt-postgres; a throwaway server is started in a temporary folder and r
 from __future__ import annotations
 
 import json
-import random
 import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import NO_TESTS, DataSet, Warehouse, build_twice, row_differences, small_data  # noqa: F401
+from conftest import NO_TESTS, DataSet, Warehouse, build_twice, name_pairs, row_differences, small_data  # noqa: F401
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.local_postgres import LocalPostgres, start, stop
 from crm_warehouse.engines.postgres import connect
@@ -146,30 +145,8 @@ def test_every_mart_is_the_same_row_for_row(builds: dict) -> None:
 def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, small_data: DataSet) -> None:  # noqa: F811
     """PL/pgSQL Jaro-Winkler and Damerau-Levenshtein against DuckDB's own, on every pair of
     last names that share a postal code in the test data, and on random strings with
-    multi-byte characters (both count bytes)."""
-    names = (
-        duckdb.connect()
-        .execute(
-            f"select distinct a.last_name, b.last_name from '{small_data.path / 'customers.parquet'}' as a "
-            f"inner join '{small_data.path / 'customers.parquet'}' as b on a.postal_code = b.postal_code "
-            "where a.last_name is not null and b.last_name is not null"
-        )
-        .fetchall()
-    )
-    rng = random.Random(5)
-    letters = "aAbcé Åöß-"
-    names += [
-        (
-            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
-            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
-        )
-        for _ in range(3000)
-    ]
-    assert len(names) > 4000
-    con = duckdb.connect()
-    con.execute("create table pairs (n integer, a varchar, b varchar)")
-    con.executemany("insert into pairs values (?, ?, ?)", [(n, a, b) for n, (a, b) in enumerate(names)])
-    expected = con.execute("select n, jaro_winkler_similarity(a, b), damerau_levenshtein(a, b) from pairs order by n")
+    multi-byte characters (both count bytes) and nulls."""
+    names, expected = name_pairs(small_data)
     values = ", ".join(f"({n}, %s, %s)" for n in range(len(names)))
     pg = connect(SERVER)
     try:
@@ -179,7 +156,7 @@ def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, s
             "as pairs (n, a, b) order by n",
             [value for pair in names for value in pair],
         )
-        assert cursor.fetchall() == expected.fetchall()
+        assert cursor.fetchall() == expected
     finally:
         pg.close()
 

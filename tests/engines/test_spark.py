@@ -12,16 +12,15 @@ pyspark. What is not ported yet is listed in the README, "Running on Spark".
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import (  # noqa: F401
     DataSet,
     Warehouse,
     build_twice,
+    name_pairs,
     row_differences,
     small_data,
 )
@@ -156,38 +155,12 @@ def test_deciles_classes_and_stages_are_the_same_per_customer(builds: dict, spar
 
 def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, small_data: DataSet) -> None:  # noqa: F811
     """Jaro-Winkler and Damerau-Levenshtein in Spark SQL equal DuckDB's to the bit: on the last
-    names that share a postal code (the pairs identity resolution compares) and on random
-    strings with accents, capitals, spaces and empty strings."""
-    names = (
-        duckdb.connect()
-        .execute(
-            f"select distinct a.last_name, b.last_name from '{small_data.path / 'customers.parquet'}' as a "
-            f"inner join '{small_data.path / 'customers.parquet'}' as b on a.postal_code = b.postal_code "
-            "where a.last_name is not null and b.last_name is not null"
-        )
-        .fetchall()
-    )
-    rng = random.Random(5)
-    letters = "aAbcé Åöß-"
-    names += [
-        (
-            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
-            "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
-        )
-        for _ in range(3000)
-    ]
-    names += [(None, "x"), ("x", None)]
-    assert len(names) > 4000
-    con = duckdb.connect()
-    con.execute("create table pairs (n integer, a varchar, b varchar)")
-    con.executemany("insert into pairs values (?, ?, ?)", [(n, a, b) for n, (a, b) in enumerate(names)])
-    expected = con.execute(
-        "select n, jaro_winkler_similarity(a, b), damerau_levenshtein(a, b) from pairs order by n"
-    ).fetchall()
-    parquet = Path(builds["env"]["CRM_SPARK_DIR"]).parent / "pairs.parquet"
-    con.execute(f"copy pairs to '{parquet}'")
+    names that share a postal code (the pairs identity resolution compares), on random
+    strings with accents, capitals, spaces and empty strings, and on nulls."""
+    names, expected = name_pairs(small_data)
     with session(builds["env"]) as spark:  # the functions the build created in the target schema
-        spark.read.parquet(str(parquet)).createOrReplaceTempView("pairs")
+        rows = [(n, a, b) for n, (a, b) in enumerate(names)]
+        spark.createDataFrame(rows, "n int, a string, b string").createOrReplaceTempView("pairs")
         got = [
             tuple(row)
             for row in spark.sql(

@@ -12,6 +12,7 @@ import fcntl
 import json
 import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -212,6 +213,41 @@ def row_differences(columns: list[str], ours: list[tuple], theirs: list[tuple]) 
             if bad:
                 return f"{bad} differ: {left} vs {right}"[:300]
     return None
+
+
+def name_pairs(data: DataSet) -> tuple[list[tuple], list[tuple]]:
+    """Pairs of strings to compare an engine's Jaro-Winkler and Damerau-Levenshtein with
+    DuckDB's: every pair of last names that share a postal code in the data set (the pairs
+    identity resolution compares), 3,000 pairs of random strings with multi-byte characters,
+    capitals, spaces and empty strings (both functions count bytes), and nulls. Returns the
+    pairs and DuckDB's (n, similarity, distance) of each, n the pair's position."""
+    customers = data.path / "customers.parquet"
+    con = duckdb.connect()
+    try:
+        names = con.execute(
+            f"select distinct a.last_name, b.last_name from '{customers}' as a "
+            f"inner join '{customers}' as b on a.postal_code = b.postal_code "
+            "where a.last_name is not null and b.last_name is not null"
+        ).fetchall()
+        rng = random.Random(5)
+        letters = "aAbcé Åöß-"
+        names += [
+            (
+                "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
+                "".join(rng.choice(letters) for _ in range(rng.randint(0, 9))),
+            )
+            for _ in range(3000)
+        ]
+        names += [(None, "x"), ("x", None)]
+        con.execute("create table pairs (n integer, a varchar, b varchar)")
+        con.executemany("insert into pairs values (?, ?, ?)", [(n, a, b) for n, (a, b) in enumerate(names)])
+        expected = con.execute(
+            "select n, jaro_winkler_similarity(a, b), damerau_levenshtein(a, b) from pairs order by n"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(names) > 4000
+    return names, expected
 
 
 def copy_repo(to: Path) -> None:

@@ -15,20 +15,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import NO_TESTS, DataSet, Warehouse, build_twice, name_pairs, row_differences, small_data  # noqa: F401
+from conftest import (  # noqa: F401
+    BUILD_TIME_COLUMNS,
+    NO_TESTS,
+    PER_CUSTOMER,
+    DataSet,
+    Warehouse,
+    build_twice,
+    name_pairs,
+    row_differences,
+    small_data,
+)
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.local_postgres import LocalPostgres, start, stop
 from crm_warehouse.engines.postgres import connect
 from test_readme import run_section
-
-# columns that say when a build ran, not what it computed
-BUILD_TIME_COLUMNS = {"recorded_at"}
-PER_CUSTOMER = {
-    "customer_profitability": ["profit_decile"],
-    "customer_segments": ["abc_class", "is_strategic", "is_loss_making", "rfm_segment"],
-    "customer_lifecycle": ["lifecycle_stage", "tenure_band", "acquisition_cohort_month"],
-    "customer_loyalty_tiers": ["loyalty_tier"],
-}
 
 
 @pytest.fixture(scope="module")

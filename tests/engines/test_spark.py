@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (  # noqa: F401
+    BUILD_TIME_COLUMNS,
+    PER_CUSTOMER,
     DataSet,
     Warehouse,
     build_twice,
@@ -31,14 +33,6 @@ from test_readme import run_section
 SELECTOR = ["--selector", "spark_ported"]
 # what Spark does not build yet: the snapshot needs Delta, Iceberg or Hudi (see the README)
 NOT_PORTED = {"customer_segment_history", "segment_migration", "stg_history__segment_history_periods"}
-# columns that say when a build ran, not what it computed
-BUILD_TIME_COLUMNS = {"recorded_at"}
-PER_CUSTOMER = {
-    "customer_profitability": ["profit_decile"],
-    "customer_segments": ["abc_class", "is_strategic", "is_loss_making", "rfm_segment"],
-    "customer_lifecycle": ["lifecycle_stage", "tenure_band", "acquisition_cohort_month"],
-    "customer_loyalty_tiers": ["loyalty_tier"],
-}
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,16 @@ REPO = Path(__file__).resolve().parents[2]
 # for tests that compare results (the full build with every test runs in built_warehouse).
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
 
+# Engine comparisons (tests/engines): columns that say when a build ran, not what it computed,
+# and the per-customer columns that must be identical on every engine.
+BUILD_TIME_COLUMNS = {"recorded_at"}
+PER_CUSTOMER = {
+    "customer_profitability": ["profit_decile"],
+    "customer_segments": ["abc_class", "is_strategic", "is_loss_making", "rfm_segment"],
+    "customer_lifecycle": ["lifecycle_stage", "tenure_band", "acquisition_cohort_month"],
+    "customer_loyalty_tiers": ["loyalty_tier"],
+}
+
 # Small enough for CI, large enough that every defect kind is planted many times.
 SMALL = {"customers": 3000, "lines": 30000, "seed": 7}
 

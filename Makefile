@@ -135,7 +135,7 @@ java:
 		{ echo "make: could not install Java; install Java 17 and run make test-spark again"; exit 1; }; \
 	else echo "make: make test-spark needs Java 17; install it and run it again"; exit 1; fi
 
-test-spark: venv java ## The ported part of the project on a local Spark session, compared with DuckDB
+test-spark: venv java ## The project on a local Spark session: dbt build twice, every seed, staging model and mart compared with DuckDB
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -s tests/engines/test_spark.py
 

@@ -19,12 +19,17 @@
     {% endif %}
 {%- endmacro %}
 
-{% macro assert_as_of_not_before_history(as_of_sql, last_data_sql) -%}
+{#- latest_sql: the latest recorded as-of date; by default the bookkeeping table's (which this
+    creates when missing), on Spark the recorded states' -#}
+{% macro assert_as_of_not_before_history(as_of_sql, last_data_sql, latest_sql=none) -%}
     {% if execute %}
-        {{ ensure_segment_history_periods() }}
+        {% if latest_sql is none %}
+            {{ ensure_segment_history_periods() }}
+            {% set latest_sql = "(select max(as_of_date) from " ~ segment_history_periods_relation() ~ ")" %}
+        {% endif %}
         {% set result = run_query(
-            "select cast(" ~ as_of_sql ~ " as date) as as_of, (select max(as_of_date) from "
-            ~ segment_history_periods_relation() ~ ") as latest, cast(" ~ last_data_sql ~ " as date) as last_data"
+            "select cast(" ~ as_of_sql ~ " as date) as as_of, " ~ latest_sql ~ " as latest, cast("
+            ~ last_data_sql ~ " as date) as last_data"
         ) %}
         {% set as_of, latest, last_data = result.rows[0][0], result.rows[0][1], result.rows[0][2] %}
         {% if as_of is not none and last_data is not none and as_of > last_data %}
@@ -38,7 +43,8 @@
             {{ exceptions.raise_compiler_error(
                 "Segment history is append-only: as_of_date " ~ as_of ~ " is earlier than the latest recorded "
                 ~ latest ~ ". Record later dates only, or start history afresh with "
-                ~ "scripts/backfill_history.py --rebuild."
+                ~ ("drop table " ~ this ~ " (the recorded history on Spark)." if target.type == 'spark'
+                   else "scripts/backfill_history.py --rebuild.")
             ) }}
         {% endif %}
     {% endif %}

@@ -2,7 +2,7 @@
 unit test) and on DuckDB, and every mart compared, row for row.
 
 DuckDB is built with clv_fit: false, as PostgreSQL runs no dbt Python models (the CLV marts say
-not_fitted on both; see README, "Running on PostgreSQL"). Run by `make test-postgres`, which
+not_fitted on both; see README, "Running on Spark or PostgreSQL"). Run by `make test-postgres`, which
 installs dbt-postgres; a throwaway server is started in a temporary folder and removed after.
 """
 
@@ -163,7 +163,7 @@ def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, s
 
 
 def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
-    """The README's "Running on PostgreSQL" block as written (its eval sets the server's settings)."""
-    commands, _ = run_section("Running on PostgreSQL", tmp_path)
+    """The README's PostgreSQL commands as written (its eval sets the server's settings)."""
+    commands, _ = run_section("PostgreSQL", tmp_path)
     assert any("--engine postgres" in c for c in commands) and commands[-1].endswith("stop /tmp/crm-pg")
     assert not Path("/tmp/crm-pg").exists(), "the README's last command stops and removes the server"

@@ -280,7 +280,8 @@ def copy_repo(to: Path) -> None:
 def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:
     """Load and build, then append the daily batch and build again (the incremental models'
     second path), on DuckDB or (engine: the load and dbt options, vars and environment) another
-    engine; returns the wall time of the first build."""
+    engine; engine["after_build"], when given, runs after each build (as part of it). Returns the
+    wall time of the first build."""
     env, options = engine.get("env"), engine.get("options", [])
     seconds = 0.0
     for step, folder in (("initial", initial), ("batch", batch)):
@@ -297,8 +298,10 @@ def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) 
         assert loaded.returncode == 0, loaded.stderr
         started = time.perf_counter()
         built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
-        seconds = seconds or time.perf_counter() - started
         assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
+        if "after_build" in engine:
+            engine["after_build"](warehouse)
+        seconds = seconds or time.perf_counter() - started
     return seconds
 
 

@@ -1,5 +1,5 @@
 """The compiled SQL of the project, read as DuckDB and written as Trino by sqlglot: what another
-engine would trip on, listed with its reason (README, "Running on PostgreSQL"; no Trino server
+engine would trip on, listed with its reason (README, "Running on Spark or PostgreSQL"; no Trino server
 can be installed here, so this is a compile-level check, not a build)."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from conftest import REPO, copy_repo, plain
 
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
-ENGINE_SECTIONS = ("Running on PostgreSQL", "Running on Spark")
+ENGINE_SECTION = "Running on Spark or PostgreSQL"
 # the marts of the customer state, all at the as-of date of the last build
 STATE_MARTS = [
     "campaign_assignments",
@@ -41,16 +41,17 @@ STATE_MARTS = [
 ]
 
 
-def readme_commands(section: str | None = None) -> list[str]:
+def readme_commands(engine: str | None = None) -> list[str]:
     """The commands of every ```sh block, in order (comments stripped, one command a line): of
-    one section (its heading), or of all but the PostgreSQL and Spark sections, which need their
-    engines and run in make test-postgres and make test-spark (tests/engines/)."""
+    one engine's part of "Running on Spark or PostgreSQL" (its ### heading), or of everything
+    but that section, whose engines run in make test-postgres and make test-spark (tests/engines/)."""
     text = (REPO / "README.md").read_text()
     sections = {part.split("\n", 1)[0]: part for part in re.split(r"^## ", text, flags=re.M)}
-    if section:
-        text = sections[section]
+    if engine:
+        parts = {part.split("\n", 1)[0]: part for part in re.split(r"^### ", sections[ENGINE_SECTION], flags=re.M)}
+        text = parts[engine]
     else:
-        text = "".join(part for heading, part in sections.items() if heading not in ENGINE_SECTIONS)
+        text = "".join(part for heading, part in sections.items() if heading != ENGINE_SECTION)
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
@@ -60,8 +61,8 @@ def readme_commands(section: str | None = None) -> list[str]:
     return commands
 
 
-def run_section(section: str, tmp_path: Path) -> tuple[list[str], str]:
-    """An engine section's commands in one shell (an eval may set settings for the lines after
+def run_section(engine: str, tmp_path: Path) -> tuple[list[str], str]:
+    """An engine's README commands in one shell (an eval may set settings for the lines after
     it), on a copy of the repo with a small demo data set; returns the commands and the output."""
     repo = tmp_path / "repo"
     copy_repo(repo)
@@ -69,7 +70,7 @@ def run_section(section: str, tmp_path: Path) -> tuple[list[str], str]:
     small = ["DEMO_CUSTOMERS=2000", "DEMO_LINES=20000"]
     generated = subprocess.run(["make", "generate", *small], cwd=repo, env=env, capture_output=True, text=True)
     assert generated.returncode == 0, generated.stderr
-    commands = readme_commands(section)
+    commands = readme_commands(engine)
     shell = "set -euo pipefail\n" + "\n".join(commands) + "\n"
     ran = subprocess.run(["bash", "-c", shell], cwd=repo, env=env, capture_output=True, text=True, check=False)
     output = plain(ran)
@@ -93,6 +94,10 @@ def test_readme_has_the_commands_a_user_needs() -> None:
     assert any("backfill_history.py" in c for c in commands)
     assert any("--selector customer_state" in c for c in commands)
     assert any("serving/crm.duckdb" in c for c in commands) and "make report" in commands
+    # one section for the other engines, a part each, with the commands make test-postgres and
+    # make test-spark run
+    assert any("--target postgres" in c for c in readme_commands("PostgreSQL"))
+    assert any("--target spark" in c for c in readme_commands("Spark"))
     assert not re.search(r"\.\./shared|SPEC section|STYLE rule", (REPO / "README.md").read_text())
 
 

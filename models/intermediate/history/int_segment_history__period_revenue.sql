@@ -1,16 +1,27 @@
 -- Each customer's window revenue for every as-of date the customer state was built for, kept
 -- across runs (like the snapshot, a full refresh does not erase it), so the segment migration
 -- can report the revenue of the customers who moved. backfill --rebuild clears it.
--- On Spark (no delete on Parquet tables) each run overwrites the partitions of the dates it writes.
+-- On Spark the recorded history keeps each recorded date's revenue (int_segment_history__recorded_states):
+-- this is a view of it.
 {{
     config(
-        materialized='incremental',
+        materialized=('view' if target.type == 'spark' else 'incremental'),
         unique_key=['customer_key', 'as_of_date'],
-        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
-        partition_by=(['as_of_date'] if target.type == 'spark' else none),
+        incremental_strategy='delete+insert',
         full_refresh=false
     )
 }}
+
+{%- if target.type == 'spark' %}
+
+select
+    customer_key,
+    as_of_date,
+    revenue
+from {{ ref('int_segment_history__recorded_states') }}
+where revenue is not null
+
+{%- else %}
 
 with
 
@@ -29,3 +40,5 @@ select
 from state
 inner join as_of on state.state_date = as_of.as_of_date
 where state.is_in_window
+
+{%- endif %}

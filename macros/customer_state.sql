@@ -37,3 +37,31 @@
 {% macro postgres__row_fingerprint(columns) -%}
     hashtextextended(concat_ws(chr(31), {{ columns | join(', ') }}), 0)
 {%- endmacro %}
+
+{#- After an incremental run of the state grid: remove the slices of dates no longer wanted or
+    whose inputs changed (their fingerprint differs from int_customer_state__dates'). -#}
+{% macro delete_stale_state_dates(grid, dates) -%}
+    {{ return(adapter.dispatch('delete_stale_state_dates', 'crm_warehouse')(grid, dates)) }}
+{%- endmacro %}
+
+{% macro default__delete_stale_state_dates(grid, dates) -%}
+    delete from {{ grid }} as grid where not exists (
+        select 1 from {{ dates }} as dates
+        where dates.state_date = grid.state_date and dates.input_fingerprint = grid.input_fingerprint
+    )
+{%- endmacro %}
+
+{#- Spark's Parquet tables have no DELETE, but the grid has a partition per state date: the stale
+    dates' partitions are dropped, one statement each; the hook itself is then empty. -#}
+{% macro spark__delete_stale_state_dates(grid, dates) -%}
+    {%- if execute -%}
+        {%- set stale = run_query(
+            "select distinct grid.state_date from " ~ grid ~ " as grid left join " ~ dates ~ " as dates"
+            ~ " on dates.state_date = grid.state_date and dates.input_fingerprint = grid.input_fingerprint"
+            ~ " where dates.state_date is null"
+        ) -%}
+        {%- for row in stale.rows -%}
+            {%- do run_query("alter table " ~ grid ~ " drop if exists partition (state_date = '" ~ row[0] ~ "')") -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}

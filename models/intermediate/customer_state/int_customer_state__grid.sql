@@ -15,18 +15,17 @@
 -- first sale line, as for order handling and purchase counts), so a window is one range join.
 -- Distinct products, the one count that is not additive, is computed for the as-of date only:
 -- month-end slices leave it null.
--- On Spark a table rebuilt in full (its Parquet tables have no delete): the incremental result
--- equals a full refresh, which tests/python/test_incremental.py checks on DuckDB.
+-- On Spark (its Parquet tables have no delete) a partition per state date: a run overwrites the
+-- partitions of the dates it computes and drops those of dates no longer wanted.
 {{
     config(
-        materialized=('table' if target.type == 'spark' else 'incremental'),
+        materialized='incremental',
         unique_key='state_date',
-        incremental_strategy='delete+insert',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+        partition_by=(['state_date'] if target.type == 'spark' else none),
         on_schema_change='fail',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as grid where not exists (select 1 from"
-            " {{ ref('int_customer_state__dates') }} as dates where dates.state_date = grid.state_date"
-            " and dates.input_fingerprint = grid.input_fingerprint){% endif %}"
+            "{% if is_incremental() %}{{ delete_stale_state_dates(this, ref('int_customer_state__dates')) }}{% endif %}"
         ]
     )
 }}

@@ -6,13 +6,13 @@
 --
 -- Incremental: recorded history only grows forward, so a run adds the transitions into the
 -- periods recorded since the last run; the backfill's --rebuild rebuilds it in full.
--- On Spark a table rebuilt in full (its Parquet tables have no delete): the incremental result
--- equals a full refresh, which tests/python/test_incremental.py checks on DuckDB.
+-- On Spark (its Parquet tables have no delete) a partition per to_period, which a run writes.
 {{
     config(
-        materialized=('table' if target.type == 'spark' else 'incremental'),
+        materialized='incremental',
         unique_key='to_period',
-        incremental_strategy='delete+insert',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+        partition_by=(['to_period'] if target.type == 'spark' else none),
         on_schema_change='fail'
     )
 }}

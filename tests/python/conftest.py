@@ -6,7 +6,6 @@ its own dbt target and log folders, so tests can run beside a BI tool or another
 
 from __future__ import annotations
 
-import atexit
 import decimal
 import fcntl
 import json
@@ -17,10 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import duckdb
 import pytest
 
 from crm_warehouse import generate_data, load_raw
+from dbt_commands import dbt_in_process, reuse_parse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,7 +127,10 @@ class Warehouse:
         if vars:
             command += ["--vars", json.dumps(vars)]
         with reuse_parse(self.work / "target", (json.dumps(vars), json.dumps(engine, sort_keys=True))):
-            return subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.work, check=False)
+            # other engines' targets (a Spark session, a server) run as processes of their own
+            if os.environ.get("CRM_TEST_DBT_SUBPROCESS") or "--target" in args:
+                return subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.work, check=False)
+            return dbt_in_process(command, env, self.work)
 
     def fingerprint(self) -> list[tuple]:
         """Tables, columns, row counts and a content hash of every raw table."""
@@ -151,29 +151,6 @@ class Warehouse:
             return result
         finally:
             con.close()
-
-
-_PARSES: dict[tuple[str, ...], Path] = {}
-
-
-@contextmanager
-def reuse_parse(target: Path, key: tuple[str, ...]) -> Iterator[None]:
-    """Start a dbt command from the parse of an earlier one with the same profile, vars and
-    environment (dbt's partial_parse.msgpack), and keep this one's parse for the next.
-
-    The file is dbt's own partial-parsing state: dbt checks it against the project's files, the
-    vars and the profile, and parses afresh whatever differs, so a changed project, other vars or
-    another warehouse path are never served a stale parse; it only skips parsing again what is
-    unchanged (about 5 of the 8 s every dbt command here would otherwise spend parsing)."""
-    state = target / "partial_parse.msgpack"
-    if key in _PARSES and not state.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(_PARSES[key], state)
-    yield
-    if key not in _PARSES and state.exists():
-        kept = Path(tempfile.mkdtemp(prefix="dbt-parse-"))
-        atexit.register(shutil.rmtree, kept, ignore_errors=True)
-        _PARSES[key] = Path(shutil.copy(state, kept))
 
 
 def plain(result: subprocess.CompletedProcess) -> str:

@@ -42,8 +42,9 @@ SPARK_HISTORY = "intermediate.int_segment_history__recorded_states"
 
 
 def record_history_on_duckdb(duck: Warehouse) -> None:
-    """What `make run` does after a build, then the snapshot: the month-ends not recorded yet
-    (the backfill), then the as-of date (the snapshot), and the history marts with their tests."""
+    """What a DuckDB user does after a build to have what a Spark build records: the month-ends
+    not recorded yet (the backfill), then the as-of date (the snapshot), and the history marts
+    with their tests."""
     recorded = backfill(duck)
     assert recorded.returncode == 0, plain(recorded)[-3000:]
     built = duck.dbt("build", "--select", SNAPSHOT_AND_HISTORY, vars=NO_CLV_FIT)

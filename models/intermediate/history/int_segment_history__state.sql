@@ -2,6 +2,10 @@
 -- segment history snapshot records (ABC class, decile, RFM segment, lifecycle stage and loyalty
 -- tier; ABC class, decile and RFM segment are null for customers
 -- with no sale in the profitability window). The as-of slice of the customer-state grid.
+-- Not on Spark, which has no snapshot: there int_segment_history__recorded_states records the
+-- grid's dates itself.
+{{ config(enabled=(target.type != 'spark')) }}
+
 with
 
 as_of as (

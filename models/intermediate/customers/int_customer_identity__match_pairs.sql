@@ -1,86 +1,115 @@
--- Pairs of customer records that belong to the same person, with the rule that matched them.
--- Three rules, each guarded against over-merging:
---   email: same valid email and matching names (a shared household or company mailbox
---          links records of one person, not everyone who uses it);
---   phone: same valid phone and matching names (switchboards, family landlines);
---   name_and_postal_code: same postal code and matching names (stricter similarity).
--- Names match when each of first and last name is similar and at most one typo apart.
--- Placeholders are never valid, identifiers used by very many records are generic, and a
--- B2C customer never matches a B2B or B2G contact: they are separate customer relationships.
-{%- set shared_similarity = var('identity_name_similarity_with_shared_identifier') %}
-{%- set postal_similarity = var('identity_name_similarity_in_postal_code') %}
-{%- set max_records = var('identity_max_records_per_identifier') %}
+-- Every candidate pair scored, and what is decided about it. The match weight is the prior
+-- (log2 odds that a candidate pair is one person) plus each field's weight at the level the
+-- pair agrees on (int_customer_identity__parameters): the log2 odds that the two records are
+-- one person. Decisions, first that applies: a data steward's reviewed decision (seed
+-- identity_decisions: must_link / cannot_link, also for pairs the blocking did not find);
+-- `conflict` for clearly different people; `match` at or above `identity_match_weight`;
+-- `review` from `identity_review_weight`; else `non_match`.
+{%- set comparisons = identity_comparisons() %}
 
 with
 
-customers as (
-    select * from {{ ref('stg_crm__customers') }}
+candidate_pairs as (
+    select * from {{ ref('int_customer_identity__candidate_pairs') }}
+),
+
+parameters as (
+    select * from {{ ref('int_customer_identity__parameters') }}
 ),
 
 records as (
-    select distinct
-        {{ customer_record_id('source_system', 'customer_id') }} as record_id,
-        {{ normalise_text('first_name') }} as first_name,
-        {{ normalise_text('last_name') }} as last_name,
-        case when is_valid_email then email_normalised end as email,
-        case when is_valid_phone then phone_normalised end as phone,
-        postal_code,
-        customer_type
-    from customers
+    select * from {{ ref('int_customer_identity__records') }}
 ),
 
-{%- for identifier in ['email', 'phone'] %}
+identity_decisions as (
+    select * from {{ ref('identity_decisions') }}
+),
 
-{{ identifier }}_usage as (
+weights as (
     select
-        {{ identifier }},
-        count(distinct record_id) as record_count
-    from records
-    where {{ identifier }} is not null
-    group by {{ identifier }}
+        max(case when field_name = 'prior' then match_weight end) as prior_weight,
+        {%- for c in comparisons %}
+        {%- set outer_loop = loop %}
+        {%- for level in c.levels %}
+        max(case when field_name = '{{ c.field }}' and level_code = {{ loop.index }} then match_weight end)
+            as w_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}
+        {%- endfor %}
+        {%- endfor %}
+    from parameters
 ),
 
-{{ identifier }}_pairs as (
+-- reviewed decisions on pairs of known records, in the pair order of the candidate pairs
+reviewed as (
     select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b,
-        '{{ identifier }}' as match_rule
-    from records as a
-    inner join {{ identifier }}_usage as u on a.{{ identifier }} = u.{{ identifier }}
-    inner join records as b on a.{{ identifier }} = b.{{ identifier }} and a.record_id < b.record_id
-    where
-        u.record_count <= {{ max_records }}
-        and coalesce(a.customer_type = b.customer_type, true)
-        and {{ names_match('a', 'b', shared_similarity, allow_missing=true) }}
+        case when a.record_id < b.record_id then a.record_id else b.record_id end as record_id_a,
+        case when a.record_id < b.record_id then b.record_id else a.record_id end as record_id_b,
+        max(identity_decisions.decision) as decision
+    from identity_decisions
+    inner join records as a
+        on identity_decisions.source_system_a = a.source_system and identity_decisions.customer_id_a = a.customer_id
+    inner join records as b
+        on identity_decisions.source_system_b = b.source_system and identity_decisions.customer_id_b = b.customer_id
+    where a.record_id <> b.record_id
+    group by 1, 2
 ),
-{%- endfor %}
 
-name_and_postal_code_pairs as (
+scored as (
     select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b,
-        'name_and_postal_code' as match_rule
-    from records as a
-    inner join records as b on a.postal_code = b.postal_code and a.record_id < b.record_id
-    where
-        coalesce(a.customer_type = b.customer_type, true)
-        and {{ names_match('a', 'b', postal_similarity) }}
+        candidate_pairs.*,
+        weights.prior_weight,
+        {%- for c in comparisons %}
+        {{ identity_probability(c.field, 'candidate_pairs.gamma_' ~ c.field, 'weights.w') | replace('else 1.0', 'else 0.0') }}
+            as {{ c.field }}_weight{{ ',' if not loop.last }}
+        {%- endfor %}
+    from candidate_pairs
+    cross join weights
 ),
 
-all_pairs as (
-    select * from email_pairs
-    union all
-    select * from phone_pairs
-    union all
-    select * from name_and_postal_code_pairs
+pairs as (
+    select
+        coalesce(scored.record_id_a, reviewed.record_id_a) as record_id_a,
+        coalesce(scored.record_id_b, reviewed.record_id_b) as record_id_b,
+        scored.blocking_rule,
+        coalesce(scored.is_name_swapped, false) as is_name_swapped,
+        coalesce(scored.is_conflicting, false) as is_conflicting,
+        reviewed.decision as reviewed_decision,
+        {%- for c in comparisons %}
+        scored.gamma_{{ c.field }},
+        scored.{{ c.field }}_weight,
+        {%- endfor %}
+        scored.prior_weight
+        {%- for c in comparisons %} + scored.{{ c.field }}_weight{% endfor %} as match_weight
+    from scored
+    full outer join reviewed
+        on scored.record_id_a = reviewed.record_id_a and scored.record_id_b = reviewed.record_id_b
 )
 
 select
     record_id_a,
     record_id_b,
-    -- the strongest rule that matched the pair (macros/identity_rules.sql: email, then phone,
-    -- then name and postal code)
-    min({{ identity_rule_rank('match_rule') }}) as rule_rank,
-    {{ identity_rule_name('min(' ~ identity_rule_rank('match_rule') ~ ')') }} as match_rule
-from all_pairs
-group by record_id_a, record_id_b
+    blocking_rule,
+    match_weight,
+    1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
+    case
+        when reviewed_decision is not null then reviewed_decision
+        when is_conflicting then 'conflict'
+        when match_weight >= {{ var('identity_match_weight') }} then 'match'
+        when match_weight >= {{ var('identity_review_weight') }} then 'review'
+        else 'non_match'
+    end as decision,
+    is_name_swapped,
+    is_conflicting,
+    -- the fields on which the two records agree exactly or closely (a nickname counts)
+    concat_ws(
+        ', '
+        {%- for c in comparisons %},
+        case when gamma_{{ c.field }} >= {{ c.levels.index('close') + 1 if 'close' in c.levels else c.levels | length }}
+            {%- if c.field == 'first_name' %} or gamma_first_name = {{ c.levels.index('nickname') + 1 }}{% endif %}
+            then '{{ c.field }}' end
+        {%- endfor %}
+    ) as agreeing_fields,
+    {%- for c in comparisons %}
+    gamma_{{ c.field }},
+    {{ c.field }}_weight{{ ',' if not loop.last }}
+    {%- endfor %}
+from pairs

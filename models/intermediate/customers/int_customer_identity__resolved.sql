@@ -1,99 +1,209 @@
--- Every customer record mapped to one resolved customer: the connected components of the match
--- pairs (matches are transitive), found by label propagation. Each record starts with its own
--- id as label and takes the smallest label among itself and its neighbours, once per pass.
--- The customer key is a hash of the smallest record id in the component, so it does not
+-- Every customer record mapped to one resolved customer.
+-- 1. Matches are transitive: the connected components of the merged pairs (decision `match`
+--    or `must_link`), found by label propagation: each record starts with its own id as
+--    label and takes the smallest label among itself and its neighbours, once per pass.
+-- 2. Chain guard: a component that holds two clearly different people (the conflict rule of
+--    the candidate pairs, checked on every two of its records) or a `cannot_link` pair is
+--    merged again from its stronger pairs only, at the match weights
+--    `identity_chain_cut_weights` above the threshold in turn, until no such two records
+--    share a part; `must_link` pairs are never cut. One that cannot be parted is flagged.
+-- The customer key is a hash of the smallest record id of the final component, so it does not
 -- depend on row order and stays the same on every rebuild of the same records.
 {%- set passes = var('identity_max_passes') | int %}
+{%- set cut_weights = var('identity_chain_cut_weights') %}
+{%- set match_weight = var('identity_match_weight') %}
 
 with
 
-customers as (
-    select * from {{ ref('stg_crm__customers') }}
+records as (
+    select * from {{ ref('int_customer_identity__records') }}
 ),
 
 match_pairs as (
     select * from {{ ref('int_customer_identity__match_pairs') }}
 ),
 
-records as (
-    select distinct
-        source_system,
-        customer_id,
-        {{ customer_record_id('source_system', 'customer_id') }} as record_id
-    from customers
+name_aliases as (
+    select * from {{ ref('name_aliases') }}
 ),
 
--- neighbours in both directions, plus each record itself, so one join per pass suffices
-neighbours as (
+merged_pairs as (
     select
-        record_id_a as record_id,
-        record_id_b as neighbour_id
+        record_id_a,
+        record_id_b,
+        decision,
+        -- a reviewed must_link is never cut
+        case when decision = 'must_link' then 1e9 else match_weight end as link_weight,
+        agreeing_fields
     from match_pairs
-    union all
-    select
-        record_id_b as record_id,
-        record_id_a as neighbour_id
-    from match_pairs
-    union all
+    where decision in ('match', 'must_link')
+),
+
+{{ label_propagation('labels', 'records', 'merged_pairs', passes) }},
+
+components as (
     select
         record_id,
-        record_id as neighbour_id
-    from records
+        label
+    from labels_{{ passes }}
 ),
 
-labels_0 as (
+-- every two records of a component that cannot be one person
+component_members as (
+    select
+        records.*,
+        components.label
+    from records
+    inner join components on records.record_id = components.record_id
+    where components.label in (
+        select multi.label from components as multi group by multi.label having count(*) > 1
+    )
+),
+
+member_pairs as (
+    select
+        a.label,
+        {{ identity_aligned_pair_columns('a', 'b') }}
+    from component_members as a
+    inner join component_members as b on a.label = b.label and a.record_id < b.record_id
+    {{ identity_aligned_pair_joins('b') }}
+),
+
+conflicting_members as (
+    select
+        label,
+        record_id_a,
+        record_id_b
+    from member_pairs
+    where {{ identity_conflict() }}
+    union
+    select
+        components.label,
+        match_pairs.record_id_a,
+        match_pairs.record_id_b
+    from match_pairs
+    inner join components on match_pairs.record_id_a = components.record_id
+    inner join components as other
+        on match_pairs.record_id_b = other.record_id and components.label = other.label
+    where match_pairs.decision = 'cannot_link'
+),
+
+conflicted_records as (
     select
         record_id,
-        record_id as label
-    from records
+        label as component_label
+    from components
+    where label in (select conflicting_members.label from conflicting_members)
 ),
-{%- for pass in range(1, passes + 1) %}
+{%- for cut in cut_weights %}
 
-labels_{{ pass }} as (
+cut_{{ loop.index }}_pairs as (
     select
-        neighbours.record_id,
-        min(labels_{{ pass - 1 }}.label) as label
-    from neighbours
-    inner join labels_{{ pass - 1 }} on neighbours.neighbour_id = labels_{{ pass - 1 }}.record_id
-    group by neighbours.record_id
+        merged_pairs.record_id_a,
+        merged_pairs.record_id_b
+    from merged_pairs
+    inner join conflicted_records on merged_pairs.record_id_a = conflicted_records.record_id
+    where merged_pairs.link_weight >= {{ match_weight + cut }}
+),
+
+{{ label_propagation('cut_' ~ loop.index ~ '_labels', 'conflicted_records', 'cut_' ~ loop.index ~ '_pairs', passes) }},
+
+cut_{{ loop.index }}_parted as (
+    -- components where no conflicting two records share a part at this cut
+    select conflicted.component_label
+    from (select distinct component_label from conflicted_records) as conflicted
+    where not exists (
+        select 1
+        from conflicting_members
+        inner join cut_{{ loop.index }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
+        inner join cut_{{ loop.index }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
+        where conflicting_members.label = conflicted.component_label and la.label = lb.label
+    )
 ),
 {%- endfor %}
 
-best_rule_per_record as (
+final_labels as (
     select
-        record_id,
-        min(rule_rank) as rule_rank
-    from (
-        select
-            match_pairs.record_id_a as record_id,
-            match_pairs.rule_rank
-        from match_pairs
-        union all
-        select
-            match_pairs.record_id_b as record_id,
-            match_pairs.rule_rank
-        from match_pairs
-    ) as record_rules
-    group by record_id
+        components.record_id,
+        case
+            when conflicted_records.record_id is null then components.label
+            {%- for cut in cut_weights %}
+            when cut_{{ loop.index }}_parted.component_label is not null then cut_{{ loop.index }}_labels.label
+            {%- endfor %}
+            else cut_{{ cut_weights | length }}_labels.label
+        end as label,
+        conflicted_records.record_id is not null as is_chain_split,
+        conflicted_records.record_id is not null
+        {%- for cut in cut_weights %}
+        and cut_{{ loop.index }}_parted.component_label is null
+        {%- endfor %} as has_unresolved_conflict
+    from components
+    left join conflicted_records on components.record_id = conflicted_records.record_id
+    {%- for cut in cut_weights %}
+    left join cut_{{ loop.index }}_parted
+        on conflicted_records.component_label = cut_{{ loop.index }}_parted.component_label
+    left join cut_{{ loop.index }}_labels_{{ passes }} as cut_{{ loop.index }}_labels
+        on conflicted_records.record_id = cut_{{ loop.index }}_labels.record_id
+    {%- endfor %}
 ),
 
 component_sizes as (
     select
         label,
         count(*) as component_record_count
-    from labels_{{ passes }}
+    from final_labels
     group by label
+),
+
+-- each record's strongest pair that stayed within its customer: why it belongs there
+kept_links as (
+    select
+        ends.record_id,
+        ends.decision,
+        ends.link_weight,
+        ends.agreeing_fields,
+        row_number() over (
+            partition by ends.record_id order by ends.link_weight desc, ends.other_record_id asc
+        ) as link_rank
+    from (
+        select
+            record_id_a as record_id,
+            record_id_b as other_record_id,
+            decision,
+            link_weight,
+            agreeing_fields
+        from merged_pairs
+        union all
+        select
+            record_id_b as record_id,
+            record_id_a as other_record_id,
+            decision,
+            link_weight,
+            agreeing_fields
+        from merged_pairs
+    ) as ends
+    inner join final_labels as own on ends.record_id = own.record_id
+    inner join final_labels as other on ends.other_record_id = other.record_id
+    where own.label = other.label
 )
 
 select
     records.source_system,
     records.customer_id,
     records.record_id,
-    {{ dbt.hash('labels_' ~ passes ~ '.label') }} as customer_key,
-    labels_{{ passes }}.label as component_label,
+    {{ dbt.hash('final_labels.label') }} as customer_key,
+    final_labels.label as component_label,
     component_sizes.component_record_count,
-    {{ identity_rule_name('best_rule_per_record.rule_rank', "'single_record'") }} as match_rule
+    case
+        when kept_links.decision = 'must_link' then 'must_link'
+        when kept_links.decision = 'match' then 'model_match'
+        else 'single_record'
+    end as match_rule,
+    case when kept_links.decision = 'match' then kept_links.link_weight end as match_weight,
+    kept_links.agreeing_fields,
+    final_labels.is_chain_split,
+    final_labels.has_unresolved_conflict
 from records
-inner join labels_{{ passes }} on records.record_id = labels_{{ passes }}.record_id
-inner join component_sizes on labels_{{ passes }}.label = component_sizes.label
-left join best_rule_per_record on records.record_id = best_rule_per_record.record_id
+inner join final_labels on records.record_id = final_labels.record_id
+inner join component_sizes on final_labels.label = component_sizes.label
+left join kept_links on records.record_id = kept_links.record_id and kept_links.link_rank = 1

@@ -1,0 +1,318 @@
+{#-
+    The one home of the identity model's comparisons: which fields are compared, at which
+    levels, and how a pair of records is given a level per field. Level codes: 0 = missing
+    (one side has no value; neutral, weight 0), 1 = different, then increasing agreement up to
+    the last, `exact`. The candidate pairs, the random pairs that give u, the EM that learns m,
+    the scoring and the published parameters all read these macros.
+-#}
+{% macro identity_comparisons() -%}
+    {{ return([
+        {'field': 'first_name', 'levels': ['different', 'initial', 'similar', 'nickname', 'close', 'exact']},
+        {'field': 'last_name', 'levels': ['different', 'similar', 'close', 'exact']},
+        {'field': 'birth_date', 'levels': ['different', 'same_year', 'close', 'exact']},
+        {'field': 'postal_code', 'levels': ['different', 'close', 'exact']},
+        {'field': 'address', 'levels': ['different', 'similar', 'close', 'exact']},
+        {'field': 'city', 'levels': ['different', 'close', 'exact']},
+        {'field': 'email', 'levels': ['different', 'exact']},
+        {'field': 'phone', 'levels': ['different', 'exact']},
+    ]) }}
+{%- endmacro %}
+
+{#- The columns of int_customer_identity__records a blocking rule may use, and the compared
+    field each one belongs to (a training session on a rule learns nothing about those fields). -#}
+{% macro identity_blocking_keys() -%}
+    {{ return({
+        'email': ['email'], 'phone': ['phone'],
+        'first_name': ['first_name'], 'first_name_canonical': ['first_name'], 'first_initial': ['first_name'],
+        'last_name': ['last_name'], 'last_initial': ['last_name'],
+        'name_key_low': ['first_name', 'last_name'], 'name_key_high': ['first_name', 'last_name'],
+        'name_initials': ['first_name', 'last_name'],
+        'birth_date': ['birth_date'], 'birth_year': ['birth_date'],
+        'postal_code': ['postal_code'], 'city': ['city'],
+        'address': ['address'], 'house_number': ['address'], 'street': ['address'],
+    }) }}
+{%- endmacro %}
+
+{#- The blocking rules, checked: a clear error for an unknown key or a rule without a name. -#}
+{% macro identity_blocking_rules() -%}
+    {%- set rules = var('identity_blocking_rules') -%}
+    {%- set allowed = identity_blocking_keys() -%}
+    {%- if rules is string or rules | length == 0 -%}
+        {{ exceptions.raise_compiler_error("identity_blocking_rules must be a list of {name: ..., keys: [...]}") }}
+    {%- endif -%}
+    {%- for rule in rules -%}
+        {%- if rule.name is not defined or rule['keys'] is not defined or rule['keys'] | length == 0 -%}
+            {{ exceptions.raise_compiler_error("identity_blocking_rules: every rule needs a name and keys; got " ~ rule) }}
+        {%- endif -%}
+        {%- for key in rule['keys'] if key not in allowed -%}
+            {{ exceptions.raise_compiler_error("identity_blocking_rules: rule '" ~ rule.name ~ "' blocks on '" ~ key
+                ~ "', which is not a key; use " ~ allowed.keys() | sort | join(', ')) }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(rules) }}
+{%- endmacro %}
+
+{#- The training rules, each with the fields it cannot learn; every field must be learned by one. -#}
+{% macro identity_training_sessions() -%}
+    {%- set rules = {} -%}
+    {%- for rule in identity_blocking_rules() -%}{%- do rules.update({rule.name: rule}) -%}{%- endfor -%}
+    {%- set sessions = [] -%}
+    {%- set learned = [] -%}
+    {%- for name in var('identity_training_rules') -%}
+        {%- if name not in rules -%}
+            {{ exceptions.raise_compiler_error("identity_training_rules: '" ~ name
+                ~ "' is not one of identity_blocking_rules (" ~ rules.keys() | join(', ') ~ ")") }}
+        {%- endif -%}
+        {%- set blocked = [] -%}
+        {%- for key in rules[name]['keys'] -%}{%- do blocked.extend(identity_blocking_keys()[key]) -%}{%- endfor -%}
+        {%- do sessions.append({'rule': name, 'blocked_fields': blocked | unique | list}) -%}
+        {%- for comparison in identity_comparisons() if comparison.field not in blocked -%}
+            {%- do learned.append(comparison.field) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for comparison in identity_comparisons() if comparison.field not in learned -%}
+        {{ exceptions.raise_compiler_error("identity_training_rules: no training rule learns '" ~ comparison.field
+            ~ "' (each rule learns every field but those it blocks on); add a rule that does not block on it") }}
+    {%- endfor -%}
+    {{ return(sessions) }}
+{%- endmacro %}
+
+{#-
+    The select list of a pair of records `a` and `b` (aliases of int_customer_identity__records)
+    as the comparisons read it: a_<column> and b_<column>, with b's first and last name swapped
+    when they fit a's names better crossed than straight (a swapped-name record).
+-#}
+{% macro identity_aligned_pair_columns(a, b) -%}
+    {%- set straight = string_similarity(a ~ '.first_name', b ~ '.first_name') ~ ' + '
+        ~ string_similarity(a ~ '.last_name', b ~ '.last_name') -%}
+    {%- set crossed = string_similarity(a ~ '.first_name', b ~ '.last_name') ~ ' + '
+        ~ string_similarity(a ~ '.last_name', b ~ '.first_name') -%}
+    {%- set swapped = 'coalesce(' ~ crossed ~ ' > ' ~ straight ~ ', false)' -%}
+    {{ a }}.record_id as record_id_a,
+    {{ b }}.record_id as record_id_b,
+    {{ swapped }} as is_name_swapped,
+    {%- for column in ['first_name', 'last_name', 'first_name_canonical', 'email', 'phone', 'birth_date', 'birth_year',
+                       'birth_month', 'birth_day', 'birth_date_digits', 'postal_code', 'city', 'address',
+                       'house_number', 'street'] %}
+    {{ a }}.{{ column }} as a_{{ column }},
+    {%- endfor %}
+    case when {{ swapped }} then {{ b }}.last_name else {{ b }}.first_name end as b_first_name,
+    case when {{ swapped }} then {{ b }}.first_name else {{ b }}.last_name end as b_last_name,
+    case when {{ swapped }} then coalesce(name_aliases_b.canonical_name, {{ b }}.last_name)
+        else {{ b }}.first_name_canonical end as b_first_name_canonical,
+    {%- for column in ['email', 'phone', 'birth_date', 'birth_year', 'birth_month', 'birth_day', 'birth_date_digits',
+                       'postal_code', 'city', 'address', 'house_number', 'street'] %}
+    {{ b }}.{{ column }} as b_{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The join that gives b's last name its canonical form, for swapped names (see above). -#}
+{% macro identity_aligned_pair_joins(b) -%}
+    left join name_aliases as name_aliases_b on {{ b }}.last_name = name_aliases_b.alias
+{%- endmacro %}
+
+{#- Day and month swapped in one of two valid birth dates (a typist's transposition). -#}
+{% macro birth_date_transposed(a='a_', b='b_') -%}
+    ({{ a }}birth_year = {{ b }}birth_year and {{ a }}birth_month = {{ b }}birth_day
+        and {{ a }}birth_day = {{ b }}birth_month)
+{%- endmacro %}
+
+{#- SQL: the level code of one field for an aligned pair (columns a_<x>, b_<x>). -#}
+{% macro identity_level(field) -%}
+    {%- set close = var('identity_close_similarity') -%}
+    {%- set similar = var('identity_similar_similarity') -%}
+    {%- set levels = {} -%}
+    {%- for comparison in identity_comparisons() -%}
+        {%- set codes = {} -%}
+        {%- for level in comparison.levels -%}{%- do codes.update({level: loop.index}) -%}{%- endfor -%}
+        {%- do levels.update({comparison.field: codes}) -%}
+    {%- endfor -%}
+    {%- set l = levels[field] -%}
+    {%- set a = 'a_' ~ field -%}
+    {%- set b = 'b_' ~ field -%}
+    case
+        when {{ a }} is null or {{ b }} is null then 0
+        when {{ a }} = {{ b }} then {{ l.exact }}
+    {%- if field == 'first_name' %}
+        when {{ string_similarity(a, b) }} >= {{ close }} then {{ l.close }}
+        when a_first_name_canonical = b_first_name_canonical then {{ l.nickname }}
+        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+        when (length({{ a }}) = 1 or length({{ b }}) = 1) and left({{ a }}, 1) = left({{ b }}, 1) then {{ l.initial }}
+    {%- elif field in ('last_name', 'city') %}
+        when {{ string_similarity(a, b) }} >= {{ close }} then {{ l.close }}
+        {%- if 'similar' in l %}
+        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+        {%- endif %}
+    {%- elif field == 'birth_date' %}
+        when {{ string_edit_distance('a_birth_date_digits', 'b_birth_date_digits') }} <= 1
+            or {{ birth_date_transposed() }} then {{ l.close }}
+        when a_birth_year = b_birth_year then {{ l.same_year }}
+    {%- elif field == 'postal_code' %}
+        when {{ string_edit_distance(a, b) }} <= 1 then {{ l.close }}
+    {%- elif field == 'address' %}
+        when coalesce(a_house_number, '') = coalesce(b_house_number, '') and a_street = b_street then {{ l.exact }}
+        when a_house_number = b_house_number and {{ string_similarity('a_street', 'b_street') }} >= {{ close }}
+            then {{ l.close }}
+        when a_street = b_street and {{ string_edit_distance('a_house_number', 'b_house_number') }} <= 1
+            then {{ l.close }}
+        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+    {%- endif %}
+        else 1
+    end
+{%- endmacro %}
+
+{#-
+    SQL: true when two aligned records are clearly different people, however much else they
+    share (the model alone would merge them: people who live or work together share an
+    address, a surname, a mailbox or a switchboard, and a father and son share a name and a
+    postal code):
+    - the same email or phone but different first names (a household's mailbox, a company's
+      switchboard: the identifier is shared, the person is not);
+    - a different email or phone (both given) and either birth dates
+      `identity_conflicting_birth_date_edits` or more edits apart (a day and month swap is not
+      a difference) or first and last names both different, straight and crossed.
+    Records without email and phone never conflict: their fields are weighed by the model alone.
+-#}
+{% macro identity_conflict() -%}
+    {%- set similar = var('identity_similar_similarity') -%}
+    (
+        (coalesce(a_email = b_email, false) or coalesce(a_phone = b_phone, false))
+        and {{ identity_level('first_name') }} = 1
+    )
+    or (
+        (coalesce(a_email <> b_email, false) or coalesce(a_phone <> b_phone, false))
+        and (
+            coalesce(
+                {{ string_edit_distance('a_birth_date_digits', 'b_birth_date_digits') }}
+                >= {{ var('identity_conflicting_birth_date_edits') }}
+                and not {{ birth_date_transposed() }},
+                false
+            )
+            or coalesce(
+                {{ string_similarity('a_first_name', 'b_first_name') }} < {{ similar }}
+                and {{ string_similarity('a_last_name', 'b_last_name') }} < {{ similar }}
+                and {{ string_similarity('a_first_name', 'b_last_name') }} < {{ similar }}
+                and {{ string_similarity('a_last_name', 'b_first_name') }} < {{ similar }}
+                and a_first_name_canonical <> b_first_name_canonical,
+                false
+            )
+        )
+    )
+{%- endmacro %}
+
+{#- SQL: the level codes of every field, as columns gamma_<field>. -#}
+{% macro identity_gamma_columns() -%}
+    {%- for comparison in identity_comparisons() %}
+    {{ identity_level(comparison.field) }} as gamma_{{ comparison.field }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- SQL: the probability of level code `gamma` of `field` from one-row columns <prefix>_<field>_<code>. -#}
+{% macro identity_probability(field, gamma, prefix) -%}
+    {%- for comparison in identity_comparisons() if comparison.field == field -%}
+    case {{ gamma }}
+        {%- for level in comparison.levels %} when {{ loop.index }} then {{ prefix }}_{{ field }}_{{ loop.index }}{% endfor %}
+        else 1.0
+    end
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- The starting m of level `code` of `levels`: doubling with each level of agreement, so EM
+    starts from "matches mostly agree" (2^(code-1) / (2^levels - 1)). -#}
+{% macro identity_initial_m(code, levels) -%}
+    cast({{ '%.10f' | format((2 ** (code - 1)) / (2 ** levels - 1)) }} as {{ type_double() }})
+{%- endmacro %}
+
+{#- SQL: the probability that a pattern is a match, from a one-row set of m_<field>_<code> and
+    match_share (`params`), one of u_<field>_<code> (`u`) and gamma_<field> columns (`patterns`). -#}
+{% macro identity_posterior(params, u, patterns) -%}
+    {%- set m_product = [] -%}
+    {%- set u_product = [] -%}
+    {%- for c in identity_comparisons() -%}
+        {%- do m_product.append(identity_probability(c.field, patterns ~ '.gamma_' ~ c.field, params ~ '.m')) -%}
+        {%- do u_product.append(identity_probability(c.field, patterns ~ '.gamma_' ~ c.field, u ~ '.u')) -%}
+    {%- endfor -%}
+    {{ params }}.match_share * {{ m_product | join(' * ') }}
+    / (
+        {{ params }}.match_share * {{ m_product | join(' * ') }}
+        + (1 - {{ params }}.match_share) * {{ u_product | join(' * ') }}
+    )
+{%- endmacro %}
+
+{#-
+    CTEs <name>_0 .. <name>_<passes>: connected components of the pairs in `edges`
+    (record_id_a, record_id_b) over the records in `nodes` (record_id) by label propagation:
+    each record starts with its own id as label and takes the smallest label among itself and
+    its neighbours, once per pass. <name>_<passes> holds record_id and label.
+-#}
+{% macro label_propagation(name, nodes, edges, passes) -%}
+{{ name }}_neighbours as (
+    select
+        record_id_a as record_id,
+        record_id_b as neighbour_id
+    from {{ edges }}
+    union all
+    select
+        record_id_b as record_id,
+        record_id_a as neighbour_id
+    from {{ edges }}
+    union all
+    select
+        record_id,
+        record_id as neighbour_id
+    from {{ nodes }}
+),
+
+{{ name }}_0 as (
+    select
+        record_id,
+        record_id as label
+    from {{ nodes }}
+),
+{%- for pass in range(1, passes + 1) %}
+
+{{ name }}_{{ pass }} as (
+    select
+        neighbours.record_id,
+        min(previous.label) as label
+    from {{ name }}_neighbours as neighbours
+    inner join {{ name }}_{{ pass - 1 }} as previous on neighbours.neighbour_id = previous.record_id
+    group by neighbours.record_id
+){{ ',' if not loop.last }}
+{%- endfor %}
+{%- endmacro %}
+
+{#- SQL: what a field's level means, in words, for the published parameters. -#}
+{% macro identity_level_description(field_sql, level_sql) -%}
+    {%- set close = var('identity_close_similarity') -%}
+    {%- set similar = var('identity_similar_similarity') -%}
+    {%- set texts = {
+        'missing': 'one of the two records has no value: says nothing either way',
+        'different': 'both have a value and they differ',
+        'exact': 'the same value (after standardisation: case, accents, punctuation, abbreviations)',
+        'first_name.close': 'spelling at least ' ~ close ~ ' similar (Jaro-Winkler): a typo',
+        'first_name.nickname': 'one is a nickname of the other (seed name_aliases: Bill, William)',
+        'first_name.similar': 'spelling at least ' ~ similar ~ ' similar',
+        'first_name.initial': 'one is only an initial, and it is the first letter of the other',
+        'last_name.close': 'spelling at least ' ~ close ~ ' similar (Jaro-Winkler): a typo',
+        'last_name.similar': 'spelling at least ' ~ similar ~ ' similar',
+        'birth_date.close': 'one digit apart, two digits swapped, or day and month transposed',
+        'birth_date.same_year': 'the same year, otherwise different',
+        'postal_code.close': 'one character apart (a typo or two swapped digits)',
+        'address.close': 'same house number and street at least ' ~ close
+            ~ ' similar, or same street and house number one digit apart',
+        'address.similar': 'the whole address at least ' ~ similar ~ ' similar',
+        'city.close': 'spelling at least ' ~ close ~ ' similar (Jaro-Winkler): a typo',
+        'prior.match_share_of_candidate_pairs': 'not a level: the share of candidate pairs that are one person, '
+            ~ 'learned by EM; its weight starts every pair',
+    } -%}
+    case
+        {%- for key, text in texts.items() if '.' in key %}
+        when {{ field_sql }} = '{{ key.split('.')[0] }}' and {{ level_sql }} = '{{ key.split('.')[1] }}'
+            then '{{ text }}'
+        {%- endfor %}
+        {%- for key, text in texts.items() if '.' not in key %}
+        when {{ level_sql }} = '{{ key }}' then '{{ text }}'
+        {%- endfor %}
+    end
+{%- endmacro %}

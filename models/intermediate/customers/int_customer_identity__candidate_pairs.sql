@@ -1,0 +1,91 @@
+-- The pairs of customer records worth comparing, and how they compare. A pair is a candidate
+-- when the two records agree on every key of at least one blocking rule
+-- (`identity_blocking_rules`) in a block of at most `identity_max_block_records` records;
+-- B2C records are never paired with B2B or B2G records. Each pair gets a level per field
+-- (macros/identity_model.sql), the rules that found it, and whether it is a clear conflict.
+{%- set rules = identity_blocking_rules() %}
+{%- set max_records = var('identity_max_block_records') %}
+
+with
+
+records as (
+    select * from {{ ref('int_customer_identity__records') }}
+),
+
+name_aliases as (
+    select * from {{ ref('name_aliases') }}
+),
+{%- for rule in rules %}
+
+{{ rule.name }}_blocks as (
+    select
+        {{ rule['keys'] | join(', ') }}
+    from records
+    where {% for key in rule['keys'] %}{{ key }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    group by {{ rule['keys'] | join(', ') }}
+    having count(*) between 2 and {{ max_records }}
+),
+
+{{ rule.name }}_pairs as (
+    select
+        a.record_id as record_id_a,
+        b.record_id as record_id_b,
+        {{ loop.index }} as found_rule_rank
+    from {{ rule.name }}_blocks as blocks
+    {%- for side in ['a', 'b'] %}
+    inner join records as {{ side }}
+        on {% for key in rule['keys'] %}blocks.{{ key }} = {{ side }}.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+    {%- endfor %}
+    where
+        a.record_id < b.record_id
+        and coalesce(a.customer_type = b.customer_type, true)
+),
+{%- endfor %}
+
+found as (
+    {%- for rule in rules %}
+    select * from {{ rule.name }}_pairs
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+pairs as (
+    select
+        record_id_a,
+        record_id_b,
+        min(found_rule_rank) as rule_rank,
+        {%- for rule in rules %}
+        max(case when found_rule_rank = {{ loop.index }} then 1 else 0 end) as found_by_{{ rule.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from found
+    group by record_id_a, record_id_b
+),
+
+aligned as (
+    select
+        pairs.rule_rank,
+        {%- for rule in rules %}
+        pairs.found_by_{{ rule.name }},
+        {%- endfor %}
+        {{ identity_aligned_pair_columns('a', 'b') }}
+    from pairs
+    inner join records as a on pairs.record_id_a = a.record_id
+    inner join records as b on pairs.record_id_b = b.record_id
+    {{ identity_aligned_pair_joins('b') }}
+)
+
+select
+    record_id_a,
+    record_id_b,
+    case rule_rank
+        {%- for rule in rules %}
+        when {{ loop.index }} then '{{ rule.name }}'
+        {%- endfor %}
+    end as blocking_rule,
+    {%- for rule in rules %}
+    found_by_{{ rule.name }} = 1 as is_found_by_{{ rule.name }},
+    {%- endfor %}
+    is_name_swapped,
+    {{ identity_conflict() }} as is_conflicting,
+    {{ identity_gamma_columns() }}
+from aligned

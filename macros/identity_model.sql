@@ -87,28 +87,44 @@
         ~ string_similarity(a ~ '.last_name', b ~ '.last_name') -%}
     {%- set crossed = string_similarity(a ~ '.first_name', b ~ '.last_name') ~ ' + '
         ~ string_similarity(a ~ '.last_name', b ~ '.first_name') -%}
-    {%- set swapped = 'coalesce(' ~ crossed ~ ' > ' ~ straight ~ ', false)' -%}
+    {%- set swapped = 'coalesce(' ~ crossed ~ ' > ' ~ straight ~ ' and '
+        ~ names_alike(a ~ '.first_name', b ~ '.last_name') ~ ' and '
+        ~ names_alike(a ~ '.last_name', b ~ '.first_name') ~ ', false)' -%}
     {{ a }}.record_id as record_id_a,
     {{ b }}.record_id as record_id_b,
     {{ swapped }} as is_name_swapped,
-    {%- for column in ['first_name', 'last_name', 'first_name_canonical', 'email', 'phone', 'birth_date', 'birth_year',
+    {%- set organisations = "('" ~ var('identity_organisation_customer_types') | join("', '") ~ "')" %}
+    coalesce({{ a }}.customer_type in {{ organisations }} and {{ b }}.customer_type in {{ organisations }}, false)
+        as is_organisation_pair,
+    {%- for column in ['first_name', 'last_name', 'email', 'phone', 'birth_date', 'birth_year',
                        'birth_month', 'birth_day', 'birth_date_digits', 'postal_code', 'city', 'address',
                        'house_number', 'street'] %}
     {{ a }}.{{ column }} as a_{{ column }},
     {%- endfor %}
     case when {{ swapped }} then {{ b }}.last_name else {{ b }}.first_name end as b_first_name,
     case when {{ swapped }} then {{ b }}.first_name else {{ b }}.last_name end as b_last_name,
-    case when {{ swapped }} then coalesce(name_aliases_b.canonical_name, {{ b }}.last_name)
-        else {{ b }}.first_name_canonical end as b_first_name_canonical,
+    -- one first name is a nickname of the other (int_customer_identity__name_alias_pairs)
+    coalesce(nicknames_straight.first_name_b is not null and not {{ swapped }}, false)
+    or coalesce(nicknames_crossed.first_name_b is not null and {{ swapped }}, false) as is_nickname,
     {%- for column in ['email', 'phone', 'birth_date', 'birth_year', 'birth_month', 'birth_day', 'birth_date_digits',
                        'postal_code', 'city', 'address', 'house_number', 'street'] %}
     {{ b }}.{{ column }} as b_{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
-{#- The join that gives b's last name its canonical form, for swapped names (see above). -#}
-{% macro identity_aligned_pair_joins(b) -%}
-    left join name_aliases as name_aliases_b on {{ b }}.last_name = name_aliases_b.alias
+{#- SQL: two names are alike: at least `identity_similar_similarity` similar, or one is the
+    initial of the other. -#}
+{% macro names_alike(left, right) -%}
+    ({{ string_similarity(left, right) }} >= {{ var('identity_similar_similarity') }}
+        or ((length({{ left }}) = 1 or length({{ right }}) = 1) and left({{ left }}, 1) = left({{ right }}, 1)))
+{%- endmacro %}
+
+{#- The joins that tell whether a's first name is a nickname of b's (straight or crossed). -#}
+{% macro identity_aligned_pair_joins(a, b) -%}
+    left join name_alias_pairs as nicknames_straight
+        on {{ a }}.first_name = nicknames_straight.first_name_a and {{ b }}.first_name = nicknames_straight.first_name_b
+    left join name_alias_pairs as nicknames_crossed
+        on {{ a }}.first_name = nicknames_crossed.first_name_a and {{ b }}.last_name = nicknames_crossed.first_name_b
 {%- endmacro %}
 
 {#- Day and month swapped in one of two valid birth dates (a typist's transposition). -#}
@@ -119,6 +135,18 @@
 
 {#- SQL: the level code of one field for an aligned pair (columns a_<x>, b_<x>). -#}
 {% macro identity_level(field) -%}
+    {#- two contacts of organisations: the address is the organisation's, so agreeing on it says
+        nothing about the person (colleagues do); disagreeing still counts against -#}
+    {%- if field in ('address', 'postal_code', 'city') -%}
+    (case when is_organisation_pair and {{ identity_level_case(field) }} > 1 then 0
+        else {{ identity_level_case(field) }} end)
+    {%- else -%}
+    {{ identity_level_case(field) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: the level code of one field, as compared (without the organisation rule). -#}
+{% macro identity_level_case(field) -%}
     {%- set close = var('identity_close_similarity') -%}
     {%- set similar = var('identity_similar_similarity') -%}
     {%- set levels = {} -%}
@@ -135,7 +163,7 @@
         when {{ a }} = {{ b }} then {{ l.exact }}
     {%- if field == 'first_name' %}
         when {{ string_similarity(a, b) }} >= {{ close }} then {{ l.close }}
-        when a_first_name_canonical = b_first_name_canonical then {{ l.nickname }}
+        when is_nickname then {{ l.nickname }}
         when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
         when (length({{ a }}) = 1 or length({{ b }}) = 1) and left({{ a }}, 1) = left({{ b }}, 1) then {{ l.initial }}
     {%- elif field in ('last_name', 'city') %}
@@ -167,36 +195,38 @@
     address, a surname, a mailbox or a switchboard, and a father and son share a name and a
     postal code):
     - the same email or phone but different first names (a household's mailbox, a company's
-      switchboard: the identifier is shared, the person is not);
-    - a different email or phone (both given) and either birth dates
-      `identity_conflicting_birth_date_edits` or more edits apart (a day and month swap is not
-      a difference) or first and last names both different, straight and crossed.
+      switchboard: the identifier is shared, the person is not), or between two contacts of
+      organisations, different last names;
+    - a different email or phone (both given) and either different first names or birth
+      dates `identity_conflicting_birth_date_edits` or more edits apart (a day and month swap
+      is not a difference);
+    - email, phone and street address all given on both and all different in the same postal
+      code (a namesake next door; one person who moved has a new postal code too).
     Records without email and phone never conflict: their fields are weighed by the model alone.
 -#}
 {% macro identity_conflict() -%}
-    {%- set similar = var('identity_similar_similarity') -%}
+    {%- set first_name_differs = identity_level('first_name') ~ ' = 1' -%}
+    {%- set email_differs = 'coalesce(a_email <> b_email, false)' -%}
+    {%- set phone_differs = 'coalesce(a_phone <> b_phone, false)' -%}
     (
         (coalesce(a_email = b_email, false) or coalesce(a_phone = b_phone, false))
-        and {{ identity_level('first_name') }} = 1
+        and ({{ first_name_differs }} or (is_organisation_pair and {{ identity_level('last_name') }} = 1))
     )
     or (
-        (coalesce(a_email <> b_email, false) or coalesce(a_phone <> b_phone, false))
+        ({{ email_differs }} or {{ phone_differs }})
         and (
-            coalesce(
+            {{ first_name_differs }}
+            or coalesce(
                 {{ string_edit_distance('a_birth_date_digits', 'b_birth_date_digits') }}
                 >= {{ var('identity_conflicting_birth_date_edits') }}
                 and not {{ birth_date_transposed() }},
                 false
             )
-            or coalesce(
-                {{ string_similarity('a_first_name', 'b_first_name') }} < {{ similar }}
-                and {{ string_similarity('a_last_name', 'b_last_name') }} < {{ similar }}
-                and {{ string_similarity('a_first_name', 'b_last_name') }} < {{ similar }}
-                and {{ string_similarity('a_last_name', 'b_first_name') }} < {{ similar }}
-                and a_first_name_canonical <> b_first_name_canonical,
-                false
-            )
         )
+    )
+    or (
+        {{ email_differs }} and {{ phone_differs }} and {{ identity_level('address') }} = 1
+        and {{ identity_level('postal_code') }} > 1
     )
 {%- endmacro %}
 

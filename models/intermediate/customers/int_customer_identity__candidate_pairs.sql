@@ -12,8 +12,8 @@ records as (
     select * from {{ ref('int_customer_identity__records') }}
 ),
 
-name_aliases as (
-    select * from {{ ref('name_aliases') }}
+name_alias_pairs as (
+    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
 ),
 {%- for rule in rules %}
 
@@ -71,7 +71,7 @@ aligned as (
     from pairs
     inner join records as a on pairs.record_id_a = a.record_id
     inner join records as b on pairs.record_id_b = b.record_id
-    {{ identity_aligned_pair_joins('b') }}
+    {{ identity_aligned_pair_joins('a', 'b') }}
 )
 
 select

@@ -29,8 +29,8 @@ candidate_pairs as (
     select * from {{ ref('int_customer_identity__candidate_pairs') }}
 ),
 
-name_aliases as (
-    select * from {{ ref('name_aliases') }}
+name_alias_pairs as (
+    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
 ),
 
 -- random pairs: records in the order of a hash of their ids, each paired with the records a
@@ -73,7 +73,7 @@ random_aligned as (
     from random_pairs
     inner join records as a on random_pairs.record_id_a = a.record_id
     inner join records as b on random_pairs.record_id_b = b.record_id
-    {{ identity_aligned_pair_joins('b') }}
+    {{ identity_aligned_pair_joins('a', 'b') }}
 ),
 
 random_comparisons as (
@@ -106,7 +106,8 @@ u_probabilities as (
         {%- endfor %}
         count(*) as pair_count
     from candidate_pairs
-    where is_found_by_{{ session.rule }}
+    -- pairs that conflict are known to be different people: they teach the model nothing
+    where is_found_by_{{ session.rule }} and not is_conflicting
     group by
         {%- for c in comparisons if c.field not in session.blocked_fields %}
         gamma_{{ c.field }}{{ ',' if not loop.last }}
@@ -165,8 +166,10 @@ m_probabilities as (
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- set learning = [] %}
-        {%- for session in sessions if c.field not in session.blocked_fields %}
+        {%- for session in sessions %}
+        {%- if c.field not in session.blocked_fields %}
         {%- do learning.append('s' ~ loop.index ~ '.m_' ~ c.field) %}
+        {%- endif %}
         {%- endfor %}
         {%- for level in c.levels %}
         {%- set code = loop.index %}
@@ -180,7 +183,8 @@ m_probabilities as (
         {%- endfor %}
 ),
 
--- the prior: EM on the share of matches among all candidate pairs, m and u fixed
+-- the prior: EM on the share of matches among the candidate pairs that do not conflict, m
+-- and u fixed
 all_patterns as (
     select
         {%- for c in comparisons %}
@@ -188,6 +192,7 @@ all_patterns as (
         {%- endfor %}
         count(*) as pair_count
     from candidate_pairs
+    where not is_conflicting
     group by
         {%- for c in comparisons %}
         gamma_{{ c.field }}{{ ',' if not loop.last }}

@@ -15,6 +15,15 @@ name_aliases as (
     select * from {{ ref('name_aliases') }}
 ),
 
+-- one name per nickname for the blocking key: the first of the names it may stand for
+canonical_names as (
+    select
+        alias,
+        min(canonical_name) as canonical_name
+    from name_aliases
+    group by alias
+),
+
 latest_versions as (
     select
         *,
@@ -74,7 +83,7 @@ keyed as (
         records.customer_type,
         records.first_name,
         records.last_name,
-        coalesce(name_aliases.canonical_name, records.first_name) as first_name_canonical,
+        coalesce(canonical_names.canonical_name, records.first_name) as first_name_canonical,
         case when email_usage.record_count <= {{ max_records }} then records.email end as email,
         case when phone_usage.record_count <= {{ max_records }} then records.phone end as phone,
         records.birth_date,
@@ -86,7 +95,7 @@ keyed as (
         left(records.first_name, 1) as first_initial,
         left(records.last_name, 1) as last_initial
     from records
-    left join name_aliases on records.first_name = name_aliases.alias
+    left join canonical_names on records.first_name = canonical_names.alias
     left join email_usage on records.email = email_usage.email
     left join phone_usage on records.phone = phone_usage.phone
 )

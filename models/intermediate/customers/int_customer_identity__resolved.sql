@@ -23,8 +23,8 @@ match_pairs as (
     select * from {{ ref('int_customer_identity__match_pairs') }}
 ),
 
-name_aliases as (
-    select * from {{ ref('name_aliases') }}
+name_alias_pairs as (
+    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
 ),
 
 merged_pairs as (
@@ -66,7 +66,7 @@ member_pairs as (
         {{ identity_aligned_pair_columns('a', 'b') }}
     from component_members as a
     inner join component_members as b on a.label = b.label and a.record_id < b.record_id
-    {{ identity_aligned_pair_joins('b') }}
+    {{ identity_aligned_pair_joins('a', 'b') }}
 ),
 
 conflicting_members as (

@@ -18,7 +18,7 @@ from crm_warehouse.generator.config import (
     PRODUCT_BUCKETS,
     GeneratorConfig,
 )
-from crm_warehouse.generator.sql import render, sql_list
+from crm_warehouse.generator.sql import accent_replacements, render, sql_list, sql_map
 
 
 class GeneratorBase:
@@ -59,6 +59,9 @@ class GeneratorBase:
 
     def _context(self) -> dict[str, Any]:
         config = self.config
+        accent_folds, accent_decompositions = accent_replacements(
+            vocab.ACCENTED_FIRST_NAMES + vocab.ACCENTED_LAST_NAMES, vocab.ACCENT_FALLBACKS
+        )
         return {
             "start_date": config.start_date,
             "end_date": config.end_date,
@@ -80,6 +83,12 @@ class GeneratorBase:
             "interaction_types": vocab.INTERACTION_TYPES,
             "first_names": sql_list(vocab.FIRST_NAMES),
             "last_names": sql_list(vocab.LAST_NAMES),
+            "accented_first_names": sql_list(vocab.ACCENTED_FIRST_NAMES),
+            "accented_last_names": sql_list(vocab.ACCENTED_LAST_NAMES),
+            "accent_folds": accent_folds,
+            "accent_decompositions": accent_decompositions,
+            "nicknames": sql_map(vocab.NICKNAMES),
+            "street_kind_abbreviations": sql_map(vocab.STREET_KIND_ABBREVIATIONS),
             "streets": sql_list(vocab.STREETS),
             "cities": sql_list(vocab.CITIES),
             "email_domains": sql_list(vocab.EMAIL_DOMAINS),

@@ -54,20 +54,52 @@ DEFAULT_SHARES: dict[str, float] = {
     "company_switchboard_phone": 0.4,  # gives the company switchboard, shared by colleagues
     "company_generic_email": 0.3,  # gives the company's info@ address, shared by colleagues
     "company_birth_date_known": 0.3,  # B2B and B2G records with a birth date at all
+    # persons: names and look-alikes
+    "accented_person": 0.05,  # a person whose first or last name has accents (josé, müller)
+    # of B2C persons: one with the first and last name and postal code (so city) of another B2C
+    # person but their own birth date, street address, email and phone (a father and son, two
+    # John Smiths in one town): a different person a matcher must keep apart
+    "lookalike_person": 0.015,
     # customer records: how a duplicate record of a person drifts from the first
     "duplicate_same_system": 0.35,  # recorded again in the person's first source system
-    "duplicate_name_typo": 0.15,
-    "duplicate_email_case_variant": 0.40,  # email group (exclusive)
+    # name group (exclusive): at most one of these per duplicate, so it stays recognisable
+    "duplicate_name_typo": 0.15,  # one character of the first or last name dropped, swapped or doubled
+    "duplicate_names_swapped": 0.03,  # the first name typed as the last and the other way round
+    "duplicate_nickname": 0.08,  # a common short form (bill for william); names without one stay
+    "duplicate_first_initial": 0.04,  # the first name as its initial (J or J.)
+    "duplicate_missing_first_name": 0.02,
+    "duplicate_missing_last_name": 0.02,
+    # accent group (exclusive), of the duplicates of a person with an accented name and no name
+    # drift: the accents left out, or the same text in Unicode NFD (e + combining accent: other
+    # bytes, same look; only where Unicode decomposes the accent, so not for sørensen's ø), as
+    # another system or keyboard types it
+    "duplicate_accent_dropped": 0.40,
+    "duplicate_unicode_nfd": 0.15,
+    # birth date group (exclusive)
+    "duplicate_birth_day_month_transposed": 0.08,  # of those whose day is 12 or less and not the month
+    "duplicate_birth_date_missing": 0.05,  # of those whose person has a birth date
+    # address group (exclusive): at most one address drift per duplicate
+    "duplicate_moved": 0.15,  # a new street address and postal code
+    "duplicate_postcode_typo": 0.04,  # one digit of the postal code wrong, same street address and city
+    "duplicate_address_abbreviated": 0.10,  # street -> st, avenue -> ave, boulevard -> blvd
+    "duplicate_address_reordered": 0.03,  # 12 oak street typed oak street 12
+    "duplicate_house_number_typo": 0.03,  # one digit of the house number wrong
+    "duplicate_city_missing": 0.04,
+    "duplicate_city_typo": 0.03,
+    # email group (exclusive); no_contact drops the phone too (a record with neither)
+    "duplicate_email_case_variant": 0.40,
     "duplicate_email_dropped": 0.15,
     "duplicate_email_changed": 0.10,
+    "duplicate_no_contact": 0.04,
     "duplicate_phone_format_variant": 0.50,  # phone group (exclusive)
     "duplicate_phone_dropped": 0.20,
     "duplicate_phone_changed": 0.10,
-    "duplicate_moved": 0.15,  # a new street address and postal code
     # customer records: how they are typed
     "phone_formatted": 0.5,  # a first record's phone typed with separators, not digits only
     "name_in_capitals": 0.05,
     "first_name_with_spaces": 0.03,
+    "initial_with_dot": 0.4,  # of the first initials: J. rather than J
+    "abbreviation_with_dot": 0.3,  # of the abbreviated street kinds: st. rather than st
     "sentinel_1911_11_11": 0.6,  # of the sentinel birth dates; the rest are 1900-01-01
     "impossible_birth_after_created": 0.5,  # of the impossible birth dates; the rest before 1900
     # orders and lines
@@ -85,8 +117,57 @@ PERSONS_PER_COMPANY = 4
 # Shares drawn from one uniform as mutually exclusive outcomes: each group must sum below 1
 SHARE_GROUPS: dict[str, tuple[str, ...]] = {
     "customer type": ("b2b_person", "b2g_person"),
-    "duplicate email": ("duplicate_email_case_variant", "duplicate_email_dropped", "duplicate_email_changed"),
+    "duplicate name": (
+        "duplicate_name_typo",
+        "duplicate_names_swapped",
+        "duplicate_nickname",
+        "duplicate_first_initial",
+        "duplicate_missing_first_name",
+        "duplicate_missing_last_name",
+    ),
+    "duplicate accent": ("duplicate_accent_dropped", "duplicate_unicode_nfd"),
+    "duplicate birth date": ("duplicate_birth_day_month_transposed", "duplicate_birth_date_missing"),
+    "duplicate address": (
+        "duplicate_moved",
+        "duplicate_postcode_typo",
+        "duplicate_address_abbreviated",
+        "duplicate_address_reordered",
+        "duplicate_house_number_typo",
+        "duplicate_city_missing",
+        "duplicate_city_typo",
+    ),
+    "duplicate email": (
+        "duplicate_email_case_variant",
+        "duplicate_email_dropped",
+        "duplicate_email_changed",
+        "duplicate_no_contact",
+    ),
     "duplicate phone": ("duplicate_phone_format_variant", "duplicate_phone_dropped", "duplicate_phone_changed"),
+}
+
+# The variation kinds in truth/record_variations.parquet that a share plants: kind -> (share,
+# the records it can show on). summary.json counts those records under `denominators`, so the
+# planted share is checkable: a nickname needs a first name that has one, a transposed birth
+# date a day that can be read as a month, an address drift an address, and so on.
+VARIATION_SHARES: dict[str, tuple[str, str]] = {
+    "name_typo": ("duplicate_name_typo", "duplicates"),
+    "names_swapped": ("duplicate_names_swapped", "duplicates"),
+    "nickname": ("duplicate_nickname", "duplicates_with_nickname"),
+    "first_initial": ("duplicate_first_initial", "duplicates"),
+    "missing_first_name": ("duplicate_missing_first_name", "duplicates"),
+    "missing_last_name": ("duplicate_missing_last_name", "duplicates"),
+    "accent_dropped": ("duplicate_accent_dropped", "duplicates_with_accent_and_no_name_drift"),
+    "unicode_nfd": ("duplicate_unicode_nfd", "duplicates_with_decomposable_accent_and_no_name_drift"),
+    "birth_day_month_transposed": ("duplicate_birth_day_month_transposed", "duplicates_with_transposable_birth"),
+    "birth_date_missing": ("duplicate_birth_date_missing", "duplicates_with_birth_date"),
+    "moved_address": ("duplicate_moved", "duplicates"),
+    "postcode_typo": ("duplicate_postcode_typo", "duplicates_with_address"),
+    "address_abbreviated": ("duplicate_address_abbreviated", "duplicates_with_address"),
+    "address_reordered": ("duplicate_address_reordered", "duplicates_with_address"),
+    "house_number_typo": ("duplicate_house_number_typo", "duplicates_with_address"),
+    "city_missing": ("duplicate_city_missing", "duplicates_with_address"),
+    "city_typo": ("duplicate_city_typo", "duplicates_with_address"),
+    "no_contact": ("duplicate_no_contact", "duplicates_with_contact_data"),
 }
 
 # The phone numbers are North American; the truth's "shared phone" normalises them as the

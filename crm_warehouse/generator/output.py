@@ -28,6 +28,21 @@ RAW_FILES = {
 TRUTH_FILES = {
     "truth/record_variations.parquet": "select * from variations order by file_row_number, variation_kind",
     "truth/defects.parquet": "select * from defects order by table_name, file_row_number, defect_kind",
+    "truth/lookalike_persons.parquet": "select person_id, lookalike_of_person_id from persons "
+    "where lookalike_of_person_id is not null order by person_id",
+}
+# The records each planted variation share applies to (config.VARIATION_SHARES): a variation
+# is drawn on every record of its group but shows only on these.
+VARIATION_DENOMINATORS = {
+    "duplicates": "is_duplicate",
+    "duplicates_with_accent_and_no_name_drift": "is_duplicate and has_accented_name and name_drift is null",
+    "duplicates_with_decomposable_accent_and_no_name_drift": "is_duplicate and has_decomposable_accent "
+    "and name_drift is null",
+    "duplicates_with_birth_date": "is_duplicate and birth_defect is null and person_birth_date is not null",
+    "duplicates_with_transposable_birth": "is_duplicate and birth_defect is null "
+    "and day(person_birth_date) <= 12 and day(person_birth_date) <> month(person_birth_date)",
+    "duplicates_with_address": "is_duplicate and not is_missing_address",
+    "duplicates_with_contact_data": "is_duplicate and email_defect is null and phone_defect is null",
 }
 
 
@@ -74,5 +89,19 @@ class OutputWriter(GeneratorBase):
                 "customers": counts["customers"],
                 "transactions": counts["transactions"],
                 "b2c_persons": self.count("select count(*) from persons where customer_type = 'B2C'"),
+                **self.variation_denominators(),
             },
+        }
+
+    def variation_denominators(self) -> dict[str, int]:
+        counts = ", ".join(f"count(*) filter (where {where})" for where in VARIATION_DENOMINATORS.values())
+        row = one(self.con.execute(f"select {counts} from customers_out"))
+        # a first name has a nickname or not: counted per name, not per record
+        with_nickname = (
+            "select coalesce(sum(n), 0) from (select first_name, count(*) as n from records where is_duplicate "
+            f"group by all) where map_contains({self.context['nicknames']}, first_name)"
+        )
+        return {
+            **dict(zip(VARIATION_DENOMINATORS, map(int, row), strict=True)),
+            "duplicates_with_nickname": self.count(with_nickname),
         }

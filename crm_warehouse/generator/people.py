@@ -22,6 +22,9 @@ class PeopleBuilder(GeneratorBase):
             b2c_share=round(1 - organisations, 10),
             b2c_or_b2b_share=round(1 - shares["b2g_person"], 10),
             n_companies=self.n_companies,
+            # look-alikes are drawn among the B2C persons who join no household; the band is
+            # widened by their share so that the share is of all B2C persons
+            lookalike_band=round(shares["lookalike_person"] / (1 - self.rates["household_member"]), 10),
         )
         self.run_query("persons", n_companies=self.n_companies)
         self.run_query("household_emails")

@@ -22,6 +22,10 @@ class RecordsBuilder(GeneratorBase):
         self.run_query(
             "customers_out",
             **{f"{group}_cuts": self.defect_cuts(*kinds) for group, kinds in CUSTOMER_DEFECT_GROUPS},
+            name_drift_cuts=cumulative_cuts(self.shares, SHARE_GROUPS["duplicate name"]),
+            accent_drift_cuts=cumulative_cuts(self.shares, SHARE_GROUPS["duplicate accent"]),
+            birth_drift_cuts=cumulative_cuts(self.shares, SHARE_GROUPS["duplicate birth date"]),
+            address_drift_cuts=cumulative_cuts(self.shares, SHARE_GROUPS["duplicate address"]),
         )
 
     def defect_cuts(self, first: str, second: str) -> tuple[float, float]:

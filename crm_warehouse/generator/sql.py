@@ -4,7 +4,8 @@ queries/macros/helpers.sql."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ _ENV = jinja2.Environment(
     autoescape=False,
 )
 _helpers = _ENV.get_template("macros/helpers.sql").module
-_ENV.globals.update({name: getattr(_helpers, name) for name in ("pick", "cumulative_case", "phone_digits")})
+_ENV.globals.update(
+    {name: getattr(_helpers, name) for name in ("pick", "cumulative_case", "phone_digits", "replace_chars")}
+)
 
 
 def render(name: str, context: dict[str, Any]) -> str:
@@ -28,9 +31,43 @@ def render(name: str, context: dict[str, Any]) -> str:
     return _ENV.get_template(f"{name}.sql").render(context)
 
 
+def sql_string(value: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def sql_list(values: tuple[str, ...] | list[str]) -> str:
     """A DuckDB list literal of strings."""
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+    return "[" + ", ".join(sql_string(v) for v in values) + "]"
+
+
+def sql_map(mapping: Mapping[str, str] | Mapping[str, tuple[str, ...]]) -> str:
+    """A DuckDB map of strings to strings or to lists of strings."""
+    values = [sql_string(v) if isinstance(v, str) else sql_list(v) for v in mapping.values()]
+    return f"map({sql_list(list(mapping))}, [{', '.join(values)}])"
+
+
+def _sql_text(text: str) -> str:
+    """A string expression with each non-ASCII letter as chr(code point): a decomposed (NFD)
+    letter written as text could be recomposed by whatever handles the SQL on its way."""
+    parts = [sql_string(c) if c.isascii() else f"chr({ord(c)})" for c in text]
+    return " || ".join(parts) if parts else "''"
+
+
+def accent_replacements(
+    names: Iterable[str], fallbacks: Mapping[str, str]
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """For each accented letter in the names, its code point and two replacements as SQL: the
+    letter without its accents (the fallback where Unicode has no decomposition, as for ø) and
+    its Unicode NFD form (letters without one are left out)."""
+    folds, decompositions = [], []
+    for letter in sorted({c for name in names for c in name if not c.isascii()}):
+        nfd = unicodedata.normalize("NFD", letter)
+        plain = "".join(c for c in nfd if not unicodedata.combining(c))
+        folds.append((ord(letter), _sql_text(plain if plain.isascii() else fallbacks[letter])))
+        if nfd != letter:
+            decompositions.append((ord(letter), _sql_text(nfd)))
+    return folds, decompositions
 
 
 def cumulative_cuts(shares: Mapping[str, float], kinds: tuple[str, ...]) -> list[float]:

@@ -1,6 +1,8 @@
 """The demo generator's vocabulary: names, streets, cities, companies, product categories,
 source systems and channels the generated records and transactions are drawn from."""
 
+import unicodedata
+
 FIRST_NAMES = (
     "anna emma olivia sophia mia ava isabella amelia harper evelyn abigail emily ella "
     "elizabeth camila luna sofia avery mila aria scarlett penelope layla chloe victoria "
@@ -21,8 +23,34 @@ FIRST_NAMES = (
     "rowan micah kayden gael river ryder kingston damian sawyer luka evan vincent "
     "legend myles harrison august bryson amir giovanni chase diego milo jasper walker "
     "jason brayden cole nathaniel george lorenzo zion luis archer enzo jonah thiago "
-    "theo ayden zachary calvin braxton ashton rhett atlas jude bentley carlos ryker"
+    "theo ayden zachary calvin braxton ashton rhett atlas jude bentley carlos ryker "
+    "katherine margaret"
 ).split()
+# The common short forms a person may give instead of their first name (`name=nick/nick`);
+# a first name not listed here has none, so a nickname drift leaves it as it is.
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    name: tuple(nicks.split("/"))
+    for name, _, nicks in (
+        entry.partition("=")
+        for entry in (
+            "abigail=abby/abbie addison=addie alexander=alex/xander allison=ally/allie amelia=millie/amy "
+            "anastasia=ana/stacy andrew=andy/drew anna=annie/ann anthony=tony august=gus/augie aurora=rory "
+            "benjamin=ben/benny bennett=ben brooklyn=brooke camila=cami/mila cameron=cam caroline=carrie/caro "
+            "charles=charlie/chuck christian=chris christopher=chris/topher daniel=dan/danny david=dave/davy "
+            "dominic=dom eleanor=ellie/nora/nell elena=lena eliana=ellie elijah=eli elizabeth=liz/beth/lizzie/eliza "
+            "emily=em/emmy emma=em evelyn=evie/eve ezekiel=zeke gabriel=gabe gabriella=gabby/ella gianna=gia "
+            "giovanni=gio harrison=harry henry=hank/harry isaac=ike isabella=bella/izzy jackson=jack jacob=jake "
+            "james=jim/jimmy/jamie jameson=jamie jeremiah=jerry jonathan=jon/jonny joseph=joe/joey joshua=josh "
+            "julian=jules katherine=kate/kathy/katie leonardo=leo lillian=lily/lil lorenzo=enzo lucas=luke "
+            "madelyn=maddie madison=maddie margaret=maggie/meg/peggy matthew=matt maverick=mav michael=mike "
+            "natalie=nat nathan=nate nathaniel=nate/nat nicholas=nick/nicky olivia=liv/livvy penelope=penny "
+            "robert=bob/rob/bobby samantha=sam/sammy samuel=sam/sammy santiago=santi sebastian=seb "
+            "sophia=sophie theodore=teddy/theo thomas=tom/tommy valentina=val victoria=vicky/tori "
+            "vincent=vince/vinny violet=vi wesley=wes weston=wes william=bill/will/liam/billy xavier=xavi "
+            "zachary=zach/zack"
+        ).split()
+    )
+}
 LAST_NAMES = (
     "smith johnson williams brown jones garcia miller davis rodriguez martinez "
     "hernandez lopez gonzalez wilson anderson thomas taylor moore jackson martin lee "
@@ -47,11 +75,39 @@ LAST_NAMES = (
     "willis carpenter lawrence sandoval guerrero george chapman rios estrada ortega "
     "watkins greene nunez wheeler valdez harper burke larson santiago maldonado morrison"
 ).split()
+# Names with accents, given to a share of persons instead of a name from the lists above
+# (NFC, as a first record types them; a duplicate may drop the accents or decompose them).
+ACCENTED_FIRST_NAMES = tuple(
+    unicodedata.normalize("NFC", name)
+    for name in (
+        "josé andré renée zoë chloé noël jérôme élodie inès françois agnès léa hélène björn søren joão "
+        "ramón sofía lucía martín"
+    ).split()
+)
+ACCENTED_LAST_NAMES = tuple(
+    unicodedata.normalize("NFC", name)
+    for name in (
+        "garcía lópez pérez martínez gonzález müller núñez peña sørensen ångström fernández rodríguez "
+        "sánchez ramírez gómez díaz hernández jiménez álvarez schröder böhm dvořák lefèvre gonçalves"
+    ).split()
+)
+# Letters that Unicode does not decompose into a plain letter and an accent, as they are
+# typed on a keyboard without them.
+ACCENT_FALLBACKS = {"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d"}
 STREETS = (
     "main oak maple cedar pine elm washington lake hill park view sunset river spring "
     "church north south west east mill forest meadow highland jefferson lincoln madison "
     "franklin ridge valley willow cherry walnut chestnut birch laurel hickory"
 ).split()
+# How a street kind is abbreviated when typed short
+STREET_KIND_ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "road": "rd",
+    "lane": "ln",
+    "drive": "dr",
+    "boulevard": "blvd",
+}
 CITIES = (
     "springfield riverton fairview georgetown salem madison clinton franklin greenville "
     "bristol oakland ashland burlington dayton kingston lexington milton newport oxford "

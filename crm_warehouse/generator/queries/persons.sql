@@ -10,7 +10,8 @@ with base as (
         h.address_line as head_address_line,
         h.postal_no as head_postal_no,
         h.first_name as head_first_name,
-        h.email_domain as head_email_domain
+        h.email_domain as head_email_domain,
+        h.accent_field as head_accent_field
     from persons_base as b
     left join persons_base as h on b.household_head_id = h.person_id
 ),
@@ -87,9 +88,25 @@ resolved as (
         base.service_propensity,
         base.wants_comeback,
         base.comeback_gap_days,
-        base.comeback_life_days
+        base.comeback_life_days,
+        -- the names the person shows (a household member shows the head's last name)
+        coalesce(base.accent_field = 'first', false)
+        or coalesce(
+            case when base.is_household_member then base.head_accent_field else base.accent_field end = 'last', false
+        ) as has_accented_name,
+        base.lookalike_of_person_id
     from base
     left join companies on base.company_no = companies.company_no
 )
 
-select * from resolved
+-- email addresses are typed without accents, as most mail systems take them; an accent can be
+-- typed decomposed (NFD) only where Unicode decomposes it (not the slashed o of sorensen)
+select
+    * exclude (email),
+    case when has_accented_name then {{ replace_chars('email', accent_folds) }} else email end as email,
+    case
+        when has_accented_name
+            then {{ replace_chars('first_name || last_name', accent_decompositions) }} <> first_name || last_name
+        else false
+    end as has_decomposable_accent
+from resolved

@@ -1,6 +1,7 @@
 -- Customer records: the source system each is recorded in, its id there, its place in the
--- file, and how a duplicate drifts from its person (each draw is one group of mutually
--- exclusive outcomes).
+-- file, and how a duplicate's email and phone drift from its person (each draw is one group of
+-- mutually exclusive outcomes). The other drifts are drawn where the record is typed
+-- (customers_out), so they are not carried through the sorts of this query.
 create table records as
 with drawn as (
     select
@@ -29,12 +30,15 @@ with drawn as (
         p.shares_household_email,
         p.uses_generic_email,
         p.uses_switchboard,
-        s.is_duplicate and u('dup_typo', s.record_no) < {{ shares.duplicate_name_typo }} as has_name_typo,
+        p.has_accented_name,
+        p.has_decomposable_accent,
+        p.lookalike_of_person_id is not null as is_lookalike,
         case
             when not s.is_duplicate then 'same'
             when u('dup_email', s.record_no) < {{ email_drift_cuts[0] }} then 'case_variant'
             when u('dup_email', s.record_no) < {{ email_drift_cuts[1] }} then 'missing'
             when u('dup_email', s.record_no) < {{ email_drift_cuts[2] }} then 'changed'
+            when u('dup_email', s.record_no) < {{ email_drift_cuts[3] }} then 'no_contact'
             else 'same'
         end as email_drift,
         case
@@ -43,8 +47,7 @@ with drawn as (
             when u('dup_phone', s.record_no) < {{ phone_drift_cuts[1] }} then 'missing'
             when u('dup_phone', s.record_no) < {{ phone_drift_cuts[2] }} then 'changed'
             else 'same'
-        end as phone_drift,
-        s.is_duplicate and u('dup_moved', s.record_no) < {{ shares.duplicate_moved }} as has_moved
+        end as phone_drift
     from record_skeleton as s
     inner join persons as p on s.person_id = p.person_id
 ),

@@ -21,3 +21,9 @@ case
 (200 + floor(u('{{ area_salt }}', {{ key }}) * 790))::int::varchar
 || lpad(floor(u('{{ number_salt }}', {{ key }}) * 10000000)::int::varchar, 7, '0')
 {%- endmacro %}
+
+{#- a string with letters replaced: replacements are (code point, SQL expression) pairs -#}
+{% macro replace_chars(expr, replacements) -%}
+{%- for _ in replacements %}replace({% endfor %}{{ expr }}
+{%- for code, replacement in replacements %}, chr({{ code }}), {{ replacement }}){% endfor %}
+{%- endmacro %}

@@ -135,9 +135,10 @@
 
 {#- SQL: the level code of one field for an aligned pair (columns a_<x>, b_<x>). -#}
 {% macro identity_level(field) -%}
-    {#- two contacts of organisations: the address is the organisation's, so agreeing on it says
-        nothing about the person (colleagues do); disagreeing still counts against -#}
-    {%- if field in ('address', 'postal_code', 'city') -%}
+    {#- two contacts of organisations: their location is the organisation's, shared by colleagues;
+        it counts once, as the street address (agreeing on its postal code and city as well adds
+        nothing); disagreeing still counts against -#}
+    {%- if field in ('postal_code', 'city') -%}
     (case when is_organisation_pair and {{ identity_level_case(field) }} > 1 then 0
         else {{ identity_level_case(field) }} end)
     {%- else -%}
@@ -194,9 +195,9 @@
     share (the model alone would merge them: people who live or work together share an
     address, a surname, a mailbox or a switchboard, and a father and son share a name and a
     postal code):
-    - the same email or phone but different first names (a household's mailbox, a company's
-      switchboard: the identifier is shared, the person is not), or between two contacts of
-      organisations, different last names;
+    - two contacts of organisations (B2B, B2G) with a different first or last name: colleagues;
+    - the same email or phone but different first names and birth dates that do not agree
+      (a household's mailbox or landline: the identifier is shared, the person is not);
     - a different email or phone (both given) and either different first names or birth
       dates `identity_conflicting_birth_date_edits` or more edits apart (a day and month swap
       is not a difference);
@@ -208,9 +209,11 @@
     {%- set first_name_differs = identity_level('first_name') ~ ' = 1' -%}
     {%- set email_differs = 'coalesce(a_email <> b_email, false)' -%}
     {%- set phone_differs = 'coalesce(a_phone <> b_phone, false)' -%}
-    (
+    (is_organisation_pair and ({{ first_name_differs }} or {{ identity_level('last_name') }} = 1))
+    or (
         (coalesce(a_email = b_email, false) or coalesce(a_phone = b_phone, false))
-        and ({{ first_name_differs }} or (is_organisation_pair and {{ identity_level('last_name') }} = 1))
+        and {{ first_name_differs }}
+        and {{ identity_level('birth_date') }} < 3
     )
     or (
         ({{ email_differs }} or {{ phone_differs }})

@@ -333,6 +333,7 @@ SLOWEST_FIRST = (
     "test_history.py",
     "test_publish.py",
     "test_identity_and_quality.py",
+    "test_identity_model.py",
     "test_incremental.py",
     "test_dbt_build.py",
     "test_campaign_lift.py",

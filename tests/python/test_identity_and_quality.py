@@ -54,8 +54,10 @@ def test_identity_resolution_precision_and_recall_at_50k_records(identity_wareho
     warehouse, data = identity_warehouse
     precision, recall = pairwise_precision_recall(warehouse, data.path / "truth" / "customer_records.parquet")
     print(f"identity resolution at 50,000 records: precision {precision:.4f}, recall {recall:.4f}")
+    # the benchmark (scripts/benchmark.py --steps generate identity) holds the targets and
+    # Splink's numbers on the same records; this guards against a regression
     assert precision >= 0.99
-    assert recall >= 0.97
+    assert recall >= 0.985
 
 
 def test_every_record_maps_to_exactly_one_customer(identity_warehouse: tuple[Warehouse, DataSet]) -> None:
@@ -74,26 +76,23 @@ def test_every_record_maps_to_exactly_one_customer(identity_warehouse: tuple[War
 
 
 def test_shared_and_placeholder_identifiers_do_not_merge_people(identity_warehouse: tuple[Warehouse, DataSet]) -> None:
-    """No resolved customer holds two true persons who share a household or company identifier."""
+    """No resolved customer holds two true persons whose records share an email or a phone (a
+    household's mailbox, a company's switchboard or info@ address, a placeholder)."""
     warehouse, data = identity_warehouse
     truth = data.path / "truth"
-    merged_strangers = warehouse.scalar(
+    merged_sharers = warehouse.scalar(
         f"""
-        with resolved as (
-            select m.customer_key, t.person_id, m.source_system || '|' || m.customer_id as record_key
+        with records as (
+            select m.customer_key, t.person_id, c.email_normalised, c.phone_normalised
             from marts.customer_identity_map as m
             inner join '{truth}/customer_records.parquet' as t using (source_system, customer_id)
-        ),
-        sharing as (
-            select record_key from '{truth}/defects.parquet'
-            where defect_kind in ('shared_email', 'shared_phone', 'placeholder_email', 'placeholder_phone')
+            inner join staging.stg_crm__customers as c using (source_system, customer_id)
         )
-        select count(distinct r.customer_key)
-        from resolved as r
-        inner join sharing using (record_key)
-        where r.customer_key in (
-            select customer_key from resolved group by customer_key having count(distinct person_id) > 1
-        )
+        select count(*)
+        from records as a
+        inner join records as b
+            on a.customer_key = b.customer_key and a.person_id < b.person_id
+            and (a.email_normalised = b.email_normalised or a.phone_normalised = b.phone_normalised)
         """
     )
     sharing_records = warehouse.scalar(
@@ -101,11 +100,20 @@ def test_shared_and_placeholder_identifiers_do_not_merge_people(identity_warehou
         "where defect_kind in ('shared_email', 'shared_phone')"
     )
     assert sharing_records > 1000, "the data set should plant many shared identifiers"
-    assert merged_strangers == 0
+    assert merged_sharers == 0
+
+
+MERGED_PAIRS = (
+    "select record_id_a, record_id_b from intermediate.int_customer_identity__match_pairs "
+    "where decision in ('match', 'must_link')"
+)
+KEYS = "select source_system || ':' || customer_id, customer_key from marts.customer_identity_map"
 
 
 def test_customer_keys_are_stable_when_a_new_batch_arrives(tmp_path: Path, small_data: DataSet) -> None:
-    """Rebuilding gives the same keys; appending records changes only the customers they join."""
+    """Rebuilding gives the same keys. Appending records retrains the model, so a pair of old
+    records near the threshold may change its decision; every other customer keeps its key
+    unless a new record joins it, and such changed decisions are rare."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
@@ -122,16 +130,9 @@ def test_customer_keys_are_stable_when_a_new_batch_arrives(tmp_path: Path, small
     assert warehouse.dbt("seed").returncode == 0
     select = ["--select", f"{IDENTITY_MODELS} customer_identity_map"]
     assert warehouse.dbt("run", *select).returncode == 0
-    before = dict(
-        warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map")
-    )
+    before, merged_before = dict(warehouse.query(KEYS)), set(warehouse.query(MERGED_PAIRS))
     assert warehouse.dbt("run", *select).returncode == 0
-    assert (
-        dict(
-            warehouse.query("select source_system || ':' || customer_id, customer_key from marts.customer_identity_map")
-        )
-        == before
-    )
+    assert dict(warehouse.query(KEYS)) == before
 
     load(second, warehouse.path, append=True)
     assert warehouse.dbt("run", *select).returncode == 0
@@ -145,9 +146,34 @@ def test_customer_keys_are_stable_when_a_new_batch_arrives(tmp_path: Path, small
         inner join marts.customer_identity_map as m2 on m.customer_key = m2.customer_key
         """
     )
-    untouched = {record: key for record, key, joined in after if record in before and not joined}
+    merged_after = {pair for pair in warehouse.query(MERGED_PAIRS) if pair[0] in before and pair[1] in before}
+    changed = merged_before ^ merged_after
+    print(f"{len(changed)} of {len(merged_before)} merged pairs of old records changed with the retrained model")
+    assert len(changed) <= 0.01 * len(merged_before)
+    # customers (as before the batch) that hold a pair whose decision changed
+    retrained = {before[record] for pair in changed for record in pair}
+    untouched = {
+        record: key
+        for record, key, joined in after
+        if record in before and not joined and before[record] not in retrained
+    }
     assert len(untouched) > 0.8 * len(before)
-    assert all(before[record] == key for record, key in untouched.items())
+    assert {record: before[record] for record in untouched} == untouched
+
+
+def records_of_split_persons(warehouse: Warehouse, truth: Path) -> int:
+    """Records of true persons whose records are in more than one resolved customer."""
+    return warehouse.scalar(
+        f"""
+        with records as (
+            select t.person_id, m.customer_key
+            from marts.customer_identity_map as m
+            inner join '{truth}' as t using (source_system, customer_id)
+        )
+        select count(*) from records
+        where person_id in (select person_id from records group by person_id having count(distinct customer_key) > 1)
+        """
+    )
 
 
 def test_scorecard_counts_match_the_generators_truth(built_warehouse: Built, small_data: DataSet) -> None:
@@ -199,9 +225,11 @@ def test_scorecard_counts_match_the_generators_truth(built_warehouse: Built, sma
     # records merged away: the planted duplicates, less those identity resolution cannot find
     planted = truth["duplicate_record"]
     assert 0.95 * planted <= scorecard[("customers", "duplicate_record")] <= planted
-    # shared identifiers: exact as long as no two people who share one are merged
-    assert scorecard[("customers", "shared_email")] == truth["shared_email"]
-    assert scorecard[("customers", "shared_phone")] == truth["shared_phone"]
+    # shared identifiers: every planted one is found as long as no two people who share one are
+    # merged; more only where one person's records, sharing it, stay apart (a missed merge)
+    split_person_records = records_of_split_persons(warehouse, small_data.path / "truth" / "customer_records.parquet")
+    for rule in ("shared_email", "shared_phone"):
+        assert truth[rule] <= scorecard[("customers", rule)] <= truth[rule] + split_person_records
 
 
 def test_quarantine_holds_exactly_the_planted_untrusted_lines(built_warehouse: Built, small_data: DataSet) -> None:

@@ -19,7 +19,11 @@ then `dbt build` runs again; its time is printed as a share of the full build.
         --steps generate load build test floor pandas history publish report incremental
 
 `publish` copies the marts to the serving copy BI tools open (shown as a share of the build);
-`report` writes the HTML report from it.
+`report` writes the HTML report from it. `identity` compares this project's identity resolution
+with Splink's on the run's customer records (crm_warehouse/benchmark_identity.py; needs
+`make benchmark-identity` once), and --febrl3, --febrl4, --records run it on those sets too:
+
+    scripts/benchmark.py --lines 200000 --customers-per-line 0.25 --steps generate identity --febrl3
 """
 
 from __future__ import annotations
@@ -135,12 +139,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         default=["generate", "load", "build", "test", "floor", "pandas"],
         choices=STEPS,
-        help="steps to run, in this order (default: all but history, publish, report and incremental)",
+        help="steps to run, in this order (default: all but history, publish, report, incremental and identity)",
     )
+    from crm_warehouse import benchmark_identity  # it imports this module
+
+    benchmark_identity.add_arguments(parser)
     return parser.parse_args(argv)
 
 
-STEPS = ["generate", "load", "build", "test", "floor", "pandas", "history", "publish", "report", "incremental"]
+STEPS = [
+    "generate", "load", "build", "test", "floor", "pandas", "history", "publish", "report", "incremental", "identity",
+]  # fmt: skip
 
 
 @dataclass
@@ -231,8 +240,9 @@ class Size:
 class Recorder:
     """Runs the steps of one size, printing each and appending it to the results file."""
 
-    def __init__(self, writer: Any, handle: Any, commit: str, now: str, size: Size) -> None:
+    def __init__(self, writer: Any, handle: Any, commit: str, now: str, size: Size, args: argparse.Namespace) -> None:
         self.writer, self.handle, self.commit, self.now, self.size = writer, handle, commit, now, size
+        self.out, self.splink_python = args.out, args.splink_python
         self.commands = size.commands()
         self.measured: dict[str, float] = {}
 
@@ -256,6 +266,21 @@ class Recorder:
             self.say(f"  of which the month-end state grid {grid or 0:.1f} s")
             self.say(f"  of which the CLV fit and scoring {clv:.1f} s")
 
+    def identity(self) -> None:
+        """Our identity resolution and Splink's on the run's customer records, scored (benchmark_identity)."""
+        from crm_warehouse import benchmark_identity as bi
+
+        label = f"{self.size.customers:,} generated customer records"
+        scratch = self.size.scratch / f"identity-{self.size.lines}"
+        measured = bi.run_identity(self.size.data, scratch, label, self.splink_python)
+        for m in measured:
+            row = [self.now, self.commit, self.size.lines, self.size.customers, f"identity_{m.method}"]
+            self.writer.writerow(row + [f"{m.seconds:.1f}", f"{m.peak_mib:.0f}"])
+            self.measured[f"identity_{m.method}"] = m.seconds
+        self.handle.flush()
+        rows = bi.identity_rows(self.now, self.commit, f"generated-{self.size.lines}", measured)
+        bi.append_csv(bi.identity_results_path(self.out), bi.IDENTITY_HEADER, rows)
+
     def run(self, steps: list[str]) -> None:
         if "build" in steps:
             run_measured(self.commands["seed"], self.size.env, self.size.scratch / "seed.log")
@@ -264,7 +289,10 @@ class Recorder:
                 hold_back_last_lines(self.size.data, self.size.initial, self.size.batch, 0.01)
             if step == "incremental":
                 self.step("load_batch")
-            self.step(step)
+            if step == "identity":
+                self.identity()
+            else:
+                self.step(step)
         for line in ratios(self.measured):
             self.say(line)
 
@@ -285,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                 size = Size(
                     lines, max(10, round(lines * args.customers_per_line)), scratch, "incremental" in args.steps
                 )
-                Recorder(writer, handle, commit, now, size).run(args.steps)
+                Recorder(writer, handle, commit, now, size, args).run(args.steps)
+        from crm_warehouse import benchmark_identity
+
+        benchmark_identity.run_sets(benchmark_identity.external_sets(args, scratch), scratch, args, now, commit)
     finally:
         if args.workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -21,7 +21,9 @@ name_alias_pairs as (
     select
         {{ rule['keys'] | join(', ') }}
     from records
-    where {% for key in rule['keys'] %}{{ key }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    where
+        {%- for key in rule['keys'] %}
+        {{ 'and ' if not loop.first }}{{ key }} is not null{% endfor %}
     group by {{ rule['keys'] | join(', ') }}
     having count(*) between 2 and {{ max_records }}
 ),
@@ -32,10 +34,14 @@ name_alias_pairs as (
         b.record_id as record_id_b,
         {{ loop.index }} as found_rule_rank
     from {{ rule.name }}_blocks as blocks
-    {%- for side in ['a', 'b'] %}
-    inner join records as {{ side }}
-        on {% for key in rule['keys'] %}blocks.{{ key }} = {{ side }}.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
-    {%- endfor %}
+    inner join records as a
+        on
+            {%- for key in rule['keys'] %}
+            {{ 'and ' if not loop.first }}blocks.{{ key }} = a.{{ key }}{% endfor %}
+    inner join records as b
+        on
+            {%- for key in rule['keys'] %}
+            {{ 'and ' if not loop.first }}blocks.{{ key }} = b.{{ key }}{% endfor %}
     where
         a.record_id < b.record_id
         and coalesce(a.customer_type = b.customer_type, true)
@@ -55,8 +61,8 @@ pairs as (
         record_id_b,
         min(found_rule_rank) as rule_rank,
         {%- for rule in rules %}
-        max(case when found_rule_rank = {{ loop.index }} then 1 else 0 end) as found_by_{{ rule.name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        max(case when found_rule_rank = {{ loop.index }} then 1 else 0 end)
+            as found_by_{{ rule.name }}{{ ',' if not loop.last }}{% endfor %}
     from found
     group by record_id_a, record_id_b
 ),

@@ -32,9 +32,7 @@ weights as (
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
         max(case when field_name = '{{ c.field }}' and level_code = {{ loop.index }} then match_weight end)
-            as w_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
+            as w_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
     from parameters
 ),
 
@@ -50,7 +48,9 @@ reviewed as (
     inner join records as b
         on identity_decisions.source_system_b = b.source_system and identity_decisions.customer_id_b = b.customer_id
     where a.record_id <> b.record_id
-    group by 1, 2
+    group by
+        case when a.record_id < b.record_id then a.record_id else b.record_id end,
+        case when a.record_id < b.record_id then b.record_id else a.record_id end
 ),
 
 scored as (
@@ -58,9 +58,9 @@ scored as (
         candidate_pairs.*,
         weights.prior_weight,
         {%- for c in comparisons %}
-        {{ identity_probability(c.field, 'candidate_pairs.gamma_' ~ c.field, 'weights.w') | replace('else 1.0', 'else 0.0') }}
-            as {{ c.field }}_weight{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ identity_probability(c.field, 'candidate_pairs.gamma_' ~ c.field, 'weights.w')
+            | replace('else 1.0', 'else 0.0') }}
+            as {{ c.field }}_weight{{ ',' if not loop.last }}{% endfor %}
     from candidate_pairs
     cross join weights
 ),
@@ -78,7 +78,9 @@ pairs as (
         scored.{{ c.field }}_weight,
         {%- endfor %}
         scored.prior_weight
-        {%- for c in comparisons %} + scored.{{ c.field }}_weight{% endfor %} as match_weight
+        {%- for c in comparisons %}
+        + scored.{{ c.field }}_weight
+        {%- endfor %} as match_weight
     from scored
     full outer join reviewed
         on scored.record_id_a = reviewed.record_id_a and scored.record_id_b = reviewed.record_id_b
@@ -103,13 +105,14 @@ select
     concat_ws(
         ', '
         {%- for c in comparisons %},
-        case when gamma_{{ c.field }} >= {{ c.levels.index('close') + 1 if 'close' in c.levels else c.levels | length }}
-            {%- if c.field == 'first_name' %} or gamma_first_name = {{ c.levels.index('nickname') + 1 }}{% endif %}
-            then '{{ c.field }}' end
+        case
+            when gamma_{{ c.field }} >= {{ c.levels.index('close') + 1 if 'close' in c.levels else c.levels | length }}
+                {%- if c.field == 'first_name' %} or gamma_first_name = {{ c.levels.index('nickname') + 1 }}{% endif %}
+                then '{{ c.field }}'
+        end
         {%- endfor %}
     ) as agreeing_fields,
     {%- for c in comparisons %}
     gamma_{{ c.field }},
-    {{ c.field }}_weight{{ ',' if not loop.last }}
-    {%- endfor %}
+    {{ c.field }}_weight{{ ',' if not loop.last }}{% endfor %}
 from pairs

@@ -87,11 +87,14 @@ u_probabilities as (
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
-        (sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end) + cast({{ pseudo_count }} as {{ type_double() }}))
-        / (sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end) + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }}))
-            as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
+        (
+            sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end)
+            + cast({{ pseudo_count }} as {{ type_double() }})
+        )
+        / (
+            sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end)
+            + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
+        ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
     from random_comparisons
 ),
 {%- for session in sessions %}
@@ -110,8 +113,7 @@ u_probabilities as (
     where is_found_by_{{ session.rule }} and not is_conflicting
     group by
         {%- for c in comparisons if c.field not in session.blocked_fields %}
-        gamma_{{ c.field }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        gamma_{{ c.field }}{{ ',' if not loop.last }}{% endfor %}
 ),
 
 {{ s }}_params_0 as (
@@ -121,9 +123,7 @@ u_probabilities as (
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
         {{ identity_initial_m(loop.index, c.levels | length) }} as m_{{ c.field }}_{{ loop.index }}
-        {{- ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
+        {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
 ),
 {%- for i in range(1, iterations + 1) %}
 
@@ -146,15 +146,18 @@ u_probabilities as (
         {{ identity_initial_m(loop.index, c.levels | length) }}
         {%- else %}
         coalesce(
-            (sum(case when gamma_{{ c.field }} = {{ loop.index }} then pair_count * match_probability else 0 end)
-                + cast({{ pseudo_count }} as {{ type_double() }}))
-            / (sum(case when gamma_{{ c.field }} > 0 then pair_count * match_probability else 0 end)
-                + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})),
+            (
+                sum(case when gamma_{{ c.field }} = {{ loop.index }} then pair_count * match_probability else 0 end)
+                + cast({{ pseudo_count }} as {{ type_double() }})
+            )
+            / (
+                sum(case when gamma_{{ c.field }} > 0 then pair_count * match_probability else 0 end)
+                + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
+            ),
             {{ identity_initial_m(loop.index, c.levels | length) }}
         )
-        {%- endif %} as m_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
+        {%- endif %} as m_{{ c.field }}_{{ loop.index }}
+        {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
     from {{ s }}_posteriors_{{ i }}
 ),
 {%- endfor %}
@@ -173,14 +176,15 @@ m_probabilities as (
         {%- endfor %}
         {%- for level in c.levels %}
         {%- set code = loop.index %}
-        ({% for m in learning %}{{ m }}_{{ code }}{{ ' + ' if not loop.last }}{% endfor %})
-        / {{ learning | length }}.0 as m_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
-    from
-        {%- for session in sessions %}
-        {{ 'cross join ' if not loop.first }}s{{ loop.index }}_params_{{ iterations }} as s{{ loop.index }}
-        {%- endfor %}
+        {%- set is_last = outer_loop.last and loop.last %}
+        (
+            {%- for m in learning %}
+            {{ '+ ' if not loop.first }}{{ m }}_{{ code }}{% endfor %}
+        )
+        / {{ learning | length }}.0
+            as m_{{ c.field }}_{{ loop.index }}{{ ',' if not is_last }}{% endfor %}{% endfor %}
+    from s1_params_{{ iterations }} as s1{% for session in sessions[1:] %}
+    cross join s{{ loop.index + 1 }}_params_{{ iterations }} as s{{ loop.index + 1 }}{% endfor %}
 ),
 
 -- the prior: EM on the share of matches among the candidate pairs that do not conflict, m
@@ -195,8 +199,7 @@ all_patterns as (
     where not is_conflicting
     group by
         {%- for c in comparisons %}
-        gamma_{{ c.field }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        gamma_{{ c.field }}{{ ',' if not loop.last }}{% endfor %}
 ),
 
 pattern_bayes_factors as (
@@ -221,9 +224,12 @@ prior_{{ i }} as (
     select
         coalesce(
             sum(
-                pair_count * prior_{{ i - 1 }}.match_share * bayes_factor
-                / (prior_{{ i - 1 }}.match_share * bayes_factor + 1 - prior_{{ i - 1 }}.match_share)
-            ) / sum(pair_count),
+                pattern_bayes_factors.pair_count * prior_{{ i - 1 }}.match_share * pattern_bayes_factors.bayes_factor
+                / (
+                    prior_{{ i - 1 }}.match_share * pattern_bayes_factors.bayes_factor
+                    + 1 - prior_{{ i - 1 }}.match_share
+                )
+            ) / sum(pattern_bayes_factors.pair_count),
             {{ initial_share_sql }}
         ) as match_share
     from pattern_bayes_factors

@@ -3,15 +3,15 @@
 --    or `must_link`), found by label propagation: each record starts with its own id as
 --    label and takes the smallest label among itself and its neighbours, once per pass.
 -- 2. Chain guard: a component that holds two clearly different people (the conflict rule of
---    the candidate pairs, checked on every two of its records) or a `cannot_link` pair is
---    merged again from its stronger pairs only, at the match weights
---    `identity_chain_cut_weights` above the threshold in turn, until no such two records
---    share a part; `must_link` pairs are never cut. One that cannot be parted is flagged.
+--    the candidate pairs, checked on every two of its records) or a `cannot_link` pair loses
+--    its weakest links: its pairs are merged again without the weakest, then without the two
+--    weakest distinct weights, and so on (at most `identity_chain_max_cuts` times), until no
+--    such two records share a part; `must_link` pairs are never cut. One that cannot be
+--    parted is flagged.
 -- The customer key is a hash of the smallest record id of the final component, so it does not
 -- depend on row order and stays the same on every rebuild of the same records.
 {%- set passes = var('identity_max_passes') | int %}
-{%- set cut_weights = var('identity_chain_cut_weights') %}
-{%- set match_weight = var('identity_match_weight') %}
+{%- set max_cuts = var('identity_chain_max_cuts') | int %}
 
 with
 
@@ -55,9 +55,13 @@ component_members as (
         components.label
     from records
     inner join components on records.record_id = components.record_id
-    where components.label in (
-        select multi.label from components as multi group by multi.label having count(*) > 1
-    )
+    where
+        components.label in (
+            select multi.label
+            from components as multi
+            group by multi.label
+            having count(*) > 1
+        )
 ),
 
 member_pairs as (
@@ -95,30 +99,43 @@ conflicted_records as (
     from components
     where label in (select conflicting_members.label from conflicting_members)
 ),
-{%- for cut in cut_weights %}
 
-cut_{{ loop.index }}_pairs as (
+-- the pairs of those components, weakest first (1 = the lowest weight of its component)
+conflicted_pairs as (
     select
         merged_pairs.record_id_a,
-        merged_pairs.record_id_b
+        merged_pairs.record_id_b,
+        merged_pairs.decision,
+        dense_rank() over (
+            partition by conflicted_records.component_label order by merged_pairs.link_weight
+        ) as weakness_rank
     from merged_pairs
     inner join conflicted_records on merged_pairs.record_id_a = conflicted_records.record_id
-    where merged_pairs.link_weight >= {{ match_weight + cut }}
+),
+{%- for cut in range(1, max_cuts + 1) %}
+
+cut_{{ cut }}_pairs as (
+    select
+        record_id_a,
+        record_id_b
+    from conflicted_pairs
+    where weakness_rank > {{ cut }} or decision = 'must_link'
 ),
 
-{{ label_propagation('cut_' ~ loop.index ~ '_labels', 'conflicted_records', 'cut_' ~ loop.index ~ '_pairs', passes) }},
+{{ label_propagation('cut_' ~ cut ~ '_labels', 'conflicted_records', 'cut_' ~ cut ~ '_pairs', passes) }},
 
-cut_{{ loop.index }}_parted as (
-    -- components where no conflicting two records share a part at this cut
+cut_{{ cut }}_parted as (
+    -- components where no conflicting two records share a part after this cut
     select conflicted.component_label
     from (select distinct component_label from conflicted_records) as conflicted
-    where not exists (
-        select 1
-        from conflicting_members
-        inner join cut_{{ loop.index }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
-        inner join cut_{{ loop.index }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
-        where conflicting_members.label = conflicted.component_label and la.label = lb.label
-    )
+    where
+        not exists (
+            select 1
+            from conflicting_members
+            inner join cut_{{ cut }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
+            inner join cut_{{ cut }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
+            where conflicting_members.label = conflicted.component_label and la.label = lb.label
+        )
 ),
 {%- endfor %}
 
@@ -127,23 +144,23 @@ final_labels as (
         components.record_id,
         case
             when conflicted_records.record_id is null then components.label
-            {%- for cut in cut_weights %}
-            when cut_{{ loop.index }}_parted.component_label is not null then cut_{{ loop.index }}_labels.label
+            {%- for cut in range(1, max_cuts + 1) %}
+            when cut_{{ cut }}_parted.component_label is not null then cut_{{ cut }}_labels.label
             {%- endfor %}
-            else cut_{{ cut_weights | length }}_labels.label
+            else cut_{{ max_cuts }}_labels.label
         end as label,
         conflicted_records.record_id is not null as is_chain_split,
         conflicted_records.record_id is not null
-        {%- for cut in cut_weights %}
-        and cut_{{ loop.index }}_parted.component_label is null
+        {%- for cut in range(1, max_cuts + 1) %}
+        and cut_{{ cut }}_parted.component_label is null
         {%- endfor %} as has_unresolved_conflict
     from components
     left join conflicted_records on components.record_id = conflicted_records.record_id
-    {%- for cut in cut_weights %}
-    left join cut_{{ loop.index }}_parted
-        on conflicted_records.component_label = cut_{{ loop.index }}_parted.component_label
-    left join cut_{{ loop.index }}_labels_{{ passes }} as cut_{{ loop.index }}_labels
-        on conflicted_records.record_id = cut_{{ loop.index }}_labels.record_id
+    {%- for cut in range(1, max_cuts + 1) %}
+    left join cut_{{ cut }}_parted
+        on conflicted_records.component_label = cut_{{ cut }}_parted.component_label
+    left join cut_{{ cut }}_labels_{{ passes }} as cut_{{ cut }}_labels
+        on conflicted_records.record_id = cut_{{ cut }}_labels.record_id
     {%- endfor %}
 ),
 

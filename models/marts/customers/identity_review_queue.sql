@@ -47,9 +47,8 @@ select
     {%- for side in ['a', 'b'] %}
     {%- set outer_loop = loop %}
     {%- for column in ['first_name', 'last_name', 'birth_date', 'address', 'postal_code', 'city', 'email', 'phone'] %}
-    {{ side }}.{{ column }} as {{ column }}_{{ side }}{{ ',' if not (outer_loop.last and loop.last) }}
-    {%- endfor %}
-    {%- endfor %}
+    {{ side }}.{{ column }} as {{ column }}_{{ side }}
+    {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
 from to_review
 inner join records as a on to_review.record_id_a = a.record_id
 inner join records as b on to_review.record_id_b = b.record_id

@@ -349,3 +349,15 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#- `materialized ` before a CTE's body on PostgreSQL, which otherwise inlines a CTE read once
+    and, in a cross join with a one-row aggregate, may compute that aggregate again for every
+    row: each EM step reads the one before, so that would grow exponentially. DuckDB and Spark
+    compute a one-row side once. -#}
+{% macro identity_step_cte() -%}
+    {{ return(adapter.dispatch('identity_step_cte', 'crm_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__identity_step_cte() %}{% endmacro %}
+
+{% macro postgres__identity_step_cte() %}materialized {% endmacro %}

@@ -1,6 +1,6 @@
 -- The identity model's parameters, learned from the data, one row per field and level:
---   u = how often two different people agree at that level by chance, counted on
---       `identity_u_sample_pairs` record pairs drawn at random (by a hash of the record ids);
+--   u = how often two different people agree at that level by chance
+--       (int_customer_identity__u_probabilities);
 --   m = how often two records of one person agree at that level, learned by expectation-
 --       maximisation (EM) over the candidate pairs with u held fixed, one training session per
 --       rule in `identity_training_rules`; a session learns every field but those its rule
@@ -9,93 +9,36 @@
 --   the prior = the share of candidate pairs that are matches, by EM with m and u fixed.
 -- A level's match weight is log2(m / u): what agreeing at that level adds to the log2 odds
 -- that two records are one person. EM is unrolled (`identity_em_iterations` steps) over the
--- distinct comparison patterns, a small table, so every engine runs it as plain SQL.
+-- distinct comparison patterns (int_customer_identity__comparison_patterns, a small table), so
+-- every engine runs it as plain SQL; each step's parameters are one row, materialised where the
+-- engine would otherwise recompute them for every pattern (identity_step_cte).
 {%- set comparisons = identity_comparisons() %}
 {%- set sessions = identity_training_sessions() %}
 {%- set iterations = var('identity_em_iterations') | int %}
 {%- set initial_share = var('identity_em_initial_match_share') %}
-{%- set offsets = 10 %}
 {#- a half pair added to every level's count, so a level never seen is unlikely, not impossible -#}
 {%- set pseudo_count = 0.5 %}
 {%- set initial_share_sql = 'cast(' ~ initial_share ~ ' as ' ~ type_double() ~ ')' %}
 
 with
 
-records as (
-    select * from {{ ref('int_customer_identity__records') }}
+u_levels as (
+    select * from {{ ref('int_customer_identity__u_probabilities') }}
 ),
 
-candidate_pairs as (
-    select * from {{ ref('int_customer_identity__candidate_pairs') }}
+comparison_patterns as (
+    select * from {{ ref('int_customer_identity__comparison_patterns') }}
 ),
 
-name_alias_pairs as (
-    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
-),
-
--- random pairs: records in the order of a hash of their ids, each paired with the records a
--- fixed number of places further on (offsets spread over the whole list), every stride-th
--- record only, so the sample has about identity_u_sample_pairs pairs at any size
-positions as (
-    select
-        record_id,
-        row_number() over (order by {{ dbt.hash('record_id') }}, record_id) as record_position,
-        count(*) over () as record_count
-    from records
-),
-
-sample_settings as (
-    select
-        max(record_count) as record_count,
-        cast(greatest(1, ceiling(max(record_count) * {{ offsets }}.0 / {{ var('identity_u_sample_pairs') }})) as bigint)
-            as stride,
-        cast(greatest(1, floor(max(record_count) / {{ offsets + 1 }}.0)) as bigint) as spacing
-    from positions
-),
-
-random_pairs as (
-    {%- for offset in range(1, offsets + 1) %}
-    select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b
-    from positions as a
-    cross join sample_settings as s
-    inner join positions as b
-        on b.record_position = mod(a.record_position - 1 + {{ offset }} * s.spacing, s.record_count) + 1
-    where mod(a.record_position, s.stride) = 0 and a.record_id <> b.record_id
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-),
-
-random_aligned as (
-    select
-        {{ identity_aligned_pair_columns('a', 'b') }}
-    from random_pairs
-    inner join records as a on random_pairs.record_id_a = a.record_id
-    inner join records as b on random_pairs.record_id_b = b.record_id
-    {{ identity_aligned_pair_joins('a', 'b') }}
-),
-
-random_comparisons as (
-    select
-        {{ identity_gamma_columns() }}
-    from random_aligned
-),
-
+-- u as one row, u_<field>_<level code>
 u_probabilities as (
     select
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
-        (
-            sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end)
-            + cast({{ pseudo_count }} as {{ type_double() }})
-        )
-        / (
-            sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end)
-            + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
-        ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-    from random_comparisons
+        max(case when field_name = '{{ c.field }}' and level_code = {{ loop.index }} then u_probability end)
+            as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
+    from u_levels
 ),
 {%- for session in sessions %}
 {%- set s = 's' ~ loop.index %}
@@ -103,20 +46,11 @@ u_probabilities as (
 -- training session {{ loop.index }}: pairs found by `{{ session.rule }}`; it does not learn
 -- {{ session.blocked_fields | join(', ') }}
 {{ s }}_patterns as (
-    select
-        {%- for c in comparisons %}
-        {{ '0' if c.field in session.blocked_fields else 'gamma_' ~ c.field }} as gamma_{{ c.field }},
-        {%- endfor %}
-        count(*) as pair_count
-    from candidate_pairs
-    -- pairs that conflict are known to be different people: they teach the model nothing
-    where is_found_by_{{ session.rule }} and not is_conflicting
-    group by
-        {%- for c in comparisons if c.field not in session.blocked_fields %}
-        gamma_{{ c.field }}{{ ',' if not loop.last }}{% endfor %}
+    select * from comparison_patterns
+    where training_rule = '{{ session.rule }}'
 ),
 
-{{ s }}_params_0 as (
+{{ s }}_params_0 as {{ identity_step_cte() }}(
     select
         {{ initial_share_sql }} as match_share,
         {%- for c in comparisons %}
@@ -136,7 +70,7 @@ u_probabilities as (
     cross join u_probabilities
 ),
 
-{{ s }}_params_{{ i }} as (
+{{ s }}_params_{{ i }} as {{ identity_step_cte() }}(
     select
         coalesce(sum(pair_count * match_probability) / sum(pair_count), {{ initial_share_sql }}) as match_share,
         {%- for c in comparisons %}
@@ -190,19 +124,11 @@ m_probabilities as (
 -- the prior: EM on the share of matches among the candidate pairs that do not conflict, m
 -- and u fixed
 all_patterns as (
-    select
-        {%- for c in comparisons %}
-        gamma_{{ c.field }},
-        {%- endfor %}
-        count(*) as pair_count
-    from candidate_pairs
-    where not is_conflicting
-    group by
-        {%- for c in comparisons %}
-        gamma_{{ c.field }}{{ ',' if not loop.last }}{% endfor %}
+    select * from comparison_patterns
+    where training_rule = 'all_pairs'
 ),
 
-pattern_bayes_factors as (
+pattern_bayes_factors as {{ identity_step_cte() }}(
     select
         all_patterns.pair_count,
         {%- for c in comparisons %}
@@ -215,12 +141,12 @@ pattern_bayes_factors as (
     cross join u_probabilities
 ),
 
-prior_0 as (
+prior_0 as {{ identity_step_cte() }}(
     select {{ initial_share_sql }} as match_share
 ),
 {%- for i in range(1, iterations + 1) %}
 
-prior_{{ i }} as (
+prior_{{ i }} as {{ identity_step_cte() }}(
     select
         coalesce(
             sum(

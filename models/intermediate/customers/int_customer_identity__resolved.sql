@@ -1,9 +1,8 @@
 -- Every customer record mapped to one resolved customer.
--- 1. Matches are transitive: the connected components of the merged pairs (decision `match`
---    or `must_link`), found by label propagation: each record starts with its own id as
---    label and takes the smallest label among itself and its neighbours, once per pass.
--- 2. Chain guard: a component that holds two clearly different people (the conflict rule of
---    the candidate pairs, checked on every two of its records) or a `cannot_link` pair loses
+-- 1. Matches are transitive: the connected components of the merged pairs
+--    (int_customer_identity__components).
+-- 2. Chain guard: a component that holds two clearly different people or a `cannot_link`
+--    pair (int_customer_identity__component_conflicts) loses
 --    its weakest links: its pairs are merged again without the weakest, then without the two
 --    weakest distinct weights, and so on (at most `identity_chain_max_cuts` times), until no
 --    such two records share a part; `must_link` pairs are never cut. One that cannot be
@@ -23,8 +22,12 @@ match_pairs as (
     select * from {{ ref('int_customer_identity__match_pairs') }}
 ),
 
-name_alias_pairs as (
-    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
+component_labels as (
+    select * from {{ ref('int_customer_identity__components') }}
+),
+
+component_conflicts as (
+    select * from {{ ref('int_customer_identity__component_conflicts') }}
 ),
 
 merged_pairs as (
@@ -39,57 +42,19 @@ merged_pairs as (
     where decision in ('match', 'must_link')
 ),
 
-{{ label_propagation('labels', 'records', 'merged_pairs', passes) }},
-
 components as (
     select
         record_id,
-        label
-    from labels_{{ passes }}
-),
-
--- every two records of a component that cannot be one person
-component_members as (
-    select
-        records.*,
-        components.label
-    from records
-    inner join components on records.record_id = components.record_id
-    where
-        components.label in (
-            select multi.label
-            from components as multi
-            group by multi.label
-            having count(*) > 1
-        )
-),
-
-member_pairs as (
-    select
-        a.label,
-        {{ identity_aligned_pair_columns('a', 'b') }}
-    from component_members as a
-    inner join component_members as b on a.label = b.label and a.record_id < b.record_id
-    {{ identity_aligned_pair_joins('a', 'b') }}
+        component_label as label
+    from component_labels
 ),
 
 conflicting_members as (
     select
-        label,
+        component_label as label,
         record_id_a,
         record_id_b
-    from member_pairs
-    where {{ identity_conflict() }}
-    union
-    select
-        components.label,
-        match_pairs.record_id_a,
-        match_pairs.record_id_b
-    from match_pairs
-    inner join components on match_pairs.record_id_a = components.record_id
-    inner join components as other
-        on match_pairs.record_id_b = other.record_id and components.label = other.label
-    where match_pairs.decision = 'cannot_link'
+    from component_conflicts
 ),
 
 conflicted_records as (
@@ -124,18 +89,21 @@ cut_{{ cut }}_pairs as (
 
 {{ label_propagation('cut_' ~ cut ~ '_labels', 'conflicted_records', 'cut_' ~ cut ~ '_pairs', passes) }},
 
+cut_{{ cut }}_still_joined as (
+    select distinct conflicting_members.label as component_label
+    from conflicting_members
+    inner join cut_{{ cut }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
+    inner join cut_{{ cut }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
+    where la.label = lb.label
+),
+
+-- components where no conflicting two records share a part after this cut
 cut_{{ cut }}_parted as (
-    -- components where no conflicting two records share a part after this cut
     select conflicted.component_label
     from (select distinct component_label from conflicted_records) as conflicted
-    where
-        not exists (
-            select 1
-            from conflicting_members
-            inner join cut_{{ cut }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
-            inner join cut_{{ cut }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
-            where conflicting_members.label = conflicted.component_label and la.label = lb.label
-        )
+    left join cut_{{ cut }}_still_joined
+        on conflicted.component_label = cut_{{ cut }}_still_joined.component_label
+    where cut_{{ cut }}_still_joined.component_label is null
 ),
 {%- endfor %}
 

@@ -1,0 +1,117 @@
+-- u probabilities: how often two different people agree at each level of each field by chance,
+-- counted on about `identity_u_sample_pairs` record pairs drawn at random (deterministically, by
+-- a hash of the record ids); random pairs are almost all of different people. Half a pair is
+-- added to every level's count, so a level never seen is unlikely, not impossible.
+{%- set comparisons = identity_comparisons() %}
+{%- set offsets = 10 %}
+{%- set pseudo_count = 0.5 %}
+
+with
+
+records as (
+    select * from {{ ref('int_customer_identity__records') }}
+),
+
+name_alias_pairs as (
+    select * from {{ ref('int_customer_identity__name_alias_pairs') }}
+),
+
+-- random pairs: records in the order of a hash of their ids, each paired with the records a
+-- fixed number of places further on (offsets spread over the whole list), every stride-th
+-- record only, so the sample has about identity_u_sample_pairs pairs at any size
+positions as (
+    select
+        record_id,
+        row_number() over (order by {{ dbt.hash('record_id') }}, record_id) as record_position,
+        count(*) over () as record_count
+    from records
+),
+
+sample_settings as (
+    select
+        max(record_count) as record_count,
+        cast(greatest(1, ceiling(max(record_count) * {{ offsets }}.0 / {{ var('identity_u_sample_pairs') }})) as bigint)
+            as stride,
+        cast(greatest(1, floor(max(record_count) / {{ offsets + 1 }}.0)) as bigint) as spacing
+    from positions
+),
+
+random_pairs as (
+    {%- for offset in range(1, offsets + 1) %}
+    select
+        a.record_id as record_id_a,
+        b.record_id as record_id_b
+    from positions as a
+    cross join sample_settings as s
+    inner join positions as b
+        on b.record_position = mod(a.record_position - 1 + {{ offset }} * s.spacing, s.record_count) + 1
+    where mod(a.record_position, s.stride) = 0 and a.record_id <> b.record_id
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+random_aligned as (
+    select
+        {{ identity_aligned_pair_columns('a', 'b') }}
+    from random_pairs
+    inner join records as a on random_pairs.record_id_a = a.record_id
+    inner join records as b on random_pairs.record_id_b = b.record_id
+    {{ identity_aligned_pair_joins('a', 'b') }}
+),
+
+random_comparisons as (
+    select
+        {{ identity_gamma_columns() }}
+    from random_aligned
+),
+
+counted as (
+    select
+        {%- for c in comparisons %}
+        {%- set outer_loop = loop %}
+        {%- for level in c.levels %}
+        (
+            sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end)
+            + cast({{ pseudo_count }} as {{ type_double() }})
+        )
+        / (
+            sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end)
+            + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
+        ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
+    from random_comparisons
+),
+
+sample_size as (
+    select count(*) as sample_pair_count from random_comparisons
+),
+
+levels as (
+    {%- for c in comparisons %}
+    {%- set outer_loop = loop %}
+    {%- for level in c.levels %}
+    select
+        '{{ c.field }}' as field_name,
+        {{ loop.index }} as level_code
+    {{- '\n    union all' if not (outer_loop.last and loop.last) }}
+    {%- endfor %}
+    {%- endfor %}
+)
+
+select
+    levels.field_name,
+    levels.level_code,
+    cast(
+        case
+            {%- for c in comparisons %}
+            {%- set outer_loop = loop %}
+            {%- for level in c.levels %}
+            when levels.field_name = '{{ c.field }}' and levels.level_code = {{ loop.index }}
+                then counted.u_{{ c.field }}_{{ loop.index }}
+            {%- endfor %}
+            {%- endfor %}
+        end as {{ type_double() }}
+    ) as u_probability,
+    sample_size.sample_pair_count
+from levels
+cross join counted
+cross join sample_size

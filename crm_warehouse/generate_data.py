@@ -9,7 +9,9 @@ scheduling: same seed, same bytes.
 Writes ``customers``, ``products``, ``transactions`` and ``interactions`` as Parquet to
 ``--out`` and, in ``--out/truth/`` (never loaded as raw): the true person behind every
 customer record (customer_records), every planted defect with its kind (defects), how each
-duplicate record differs from its person's others (record_variations), and summary.json.
+duplicate record differs from its person's others (record_variations: typos, swapped names,
+nicknames, initials, accents, transposed birth dates, address and postcode drift, no contact),
+the persons made to look like another (lookalike_persons), and summary.json.
 """
 
 from __future__ import annotations

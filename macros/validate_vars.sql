@@ -87,6 +87,32 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {#- identity resolution: whole numbers, similarities and weights in order -#}
+    {%- for name, least in [('identity_max_block_records', 2), ('identity_em_iterations', 1),
+                            ('identity_u_sample_pairs', 1000), ('identity_conflicting_birth_date_edits', 1),
+                            ('identity_chain_max_cuts', 1), ('identity_max_passes', 1)] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and value == value | int and value >= least) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number >= " ~ least) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in ['identity_close_similarity', 'identity_similar_similarity', 'identity_em_initial_match_share'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and 0 < value < 1) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a number between 0 and 1") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if var('identity_similar_similarity') is number and var('identity_close_similarity') is number
+        and var('identity_similar_similarity') > var('identity_close_similarity') -%}
+        {%- do problems.append("identity_similar_similarity (" ~ var('identity_similar_similarity')
+            ~ ") must not be above identity_close_similarity (" ~ var('identity_close_similarity') ~ ")") -%}
+    {%- endif -%}
+    {%- set match_weight, review_weight = var('identity_match_weight'), var('identity_review_weight') -%}
+    {%- if not (match_weight is number and review_weight is number and review_weight <= match_weight) -%}
+        {%- do problems.append("identity_review_weight (" ~ review_weight ~ ") and identity_match_weight ("
+            ~ match_weight ~ ") must be numbers, the review weight not above the match weight") -%}
+    {%- endif -%}
+
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ problems | join("\n  - ")) }}
     {%- endif -%}

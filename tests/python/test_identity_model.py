@@ -300,7 +300,9 @@ def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path:
         f"values {u_rows}"
     )
     con.close()
-    result = warehouse.dbt("run", "--select", "int_customer_identity__parameters")
+    result = warehouse.dbt(
+        "run", "--select", "int_customer_identity__comparison_patterns", "int_customer_identity__parameters"
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     learned = {
         (f, code): (m, u)
@@ -325,3 +327,22 @@ def test_the_readme_queries_for_data_stewards_run(casework: Warehouse) -> None:
         assert casework.query(query) is not None
     review = casework.records(queries[2])
     assert review, "the cases and the generated records leave pairs to review"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            {"identity_blocking_rules": [{"name": "by_shoe_size", "keys": ["shoe_size"]}]},
+            "rule 'by_shoe_size' blocks on 'shoe_size', which is not a key",
+        ),
+        ({"identity_training_rules": ["nonsense"]}, "identity_training_rules: 'nonsense' is not one of"),
+        ({"identity_training_rules": ["birth_date"]}, "no training rule learns 'birth_date'"),
+    ],
+    ids=["unknown-key", "unknown-training-rule", "a-field-never-learned"],
+)
+def test_a_misconfigured_model_fails_with_a_clear_message(casework: Warehouse, bad: dict, message: str) -> None:
+    result = casework.dbt("compile", "--select", "int_customer_identity__comparison_patterns", vars=bad)
+    output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+    assert result.returncode != 0
+    assert message in output, output[-2000:]

@@ -111,11 +111,14 @@ BAD_VARS = (
     {
         "abc_b_share": (1.5, "abc_b_share is '1.5'; it must be a number in (0, 1]"),
         "as_of_date": ("30/06/2025", "as_of_date is '30/06/2025'; it must be a real date written YYYY-MM-DD"),
+        "identity_max_block_records": (1, "identity_max_block_records is '1'; it must be a whole number >= 2"),
+        "identity_similar_similarity": (0.95, "identity_similar_similarity (0.95) must not be above"),
+        "identity_review_weight": (12, "identity_review_weight (12) and identity_match_weight (10) must be numbers"),
     },
 )
 
 
-@pytest.mark.parametrize("bad", BAD_VARS, ids=["six-bad-vars", "two-more"])
+@pytest.mark.parametrize("bad", BAD_VARS, ids=["six-bad-vars", "five-more"])
 def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, bad: dict) -> None:
     before = warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s")
     result = warehouse_copy.dbt("run", *STATE, vars={name: value for name, (value, _) in bad.items()})

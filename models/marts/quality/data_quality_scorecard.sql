@@ -11,6 +11,8 @@
 {%- set groups = [
     ('customers', 'customer_records', 'record_rules', [
         ('duplicate_record', 'Customer records merged into another record of the same person'),
+        ('identity_chain_split', 'Records whose matches chained different people together, cut apart'),
+        ('identity_unresolved_conflict', 'Records in a customer holding different people that could not be cut apart'),
     ]),
     ('customers', 'customer_rows', 'customer_rules', [
         ('sentinel_birth_date', 'Birth date is a placeholder such as 1911-11-11 (set to unknown)'),
@@ -117,7 +119,9 @@ customer_rules as (
 record_rules as (
     select
         count(*) as rows_checked,
-        count(*) - count(distinct customer_key) as duplicate_record
+        count(*) - count(distinct customer_key) as duplicate_record,
+        {{ count_where('is_chain_split') }} as identity_chain_split,
+        {{ count_where('has_unresolved_conflict') }} as identity_unresolved_conflict
     from identity_map
 ),
 

@@ -12,12 +12,10 @@
     non-alphanumerics one space (Mary-Ann = Mary Ann); trimmed; blank becomes null.
 -#}
 {% macro fold_for_matching(expr) -%}
+    {#- the apostrophe as chr(39): Spark reads '' inside a literal as two literals, not a quote -#}
+    {%- set letters = "replace(replace(replace(lower(" ~ fold_accents(expr) ~ "), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe')" -%}
     nullif(trim({{ regexp_replace_all(
-        regexp_replace_all(
-            "replace(replace(replace(lower(" ~ fold_accents(expr) ~ "), 'ß', 'ss'), 'æ', 'ae'), 'œ', 'oe')",
-            "[''’.]",
-            ''
-        ),
+        "replace(replace(replace(" ~ letters ~ ", chr(39), ''), '’', ''), '.', '')",
         '[^a-z0-9]+',
         ' '
     ) }}), '')

@@ -19,6 +19,7 @@ DUCKDB_ONLY_FUNCTIONS = {
     "damerau_levenshtein": "identity resolution's edit distance; no Trino built-in (PostgreSQL has a PL/pgSQL one)",
     "error": "stops a build with a message (raise_error); Trino's is fail()",
     "hash": "the state grid's row fingerprint; Trino has xxhash64() over varbinary",
+    "nfc_normalize": "a name's display form in Unicode NFC (unicode_nfc); Trino's is normalize(x, NFC)",
 }
 
 

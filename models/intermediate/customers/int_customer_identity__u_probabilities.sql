@@ -1,10 +1,13 @@
 -- u probabilities: how often two different people agree at each level of each field by chance,
 -- counted on about `identity_u_sample_pairs` record pairs drawn at random (deterministically, by
--- a hash of the record ids); random pairs are almost all of different people. Half a pair is
--- added to every level's count, so a level never seen is unlikely, not impossible.
+-- a hash of the record ids); random pairs are almost all of different people. The counts start
+-- from a weak prior, as if `prior_pairs` pairs had agreed at each level but `different` one time
+-- in a thousand: a level never seen is unlikely, not impossible, and a business with a handful of
+-- records (whose few random pairs may all be one person) still gets weights that mean something.
 {%- set comparisons = identity_comparisons() %}
 {%- set offsets = 10 %}
-{%- set pseudo_count = 0.5 %}
+{%- set prior_pairs = 1000 %}
+{%- set prior_share = 0.001 %}
 
 with
 
@@ -70,13 +73,15 @@ counted as (
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
+        {%- set different_share = 1 - prior_share * (c.levels | length - 1) %}
+        {%- set prior_count = prior_pairs * (prior_share if loop.index > 1 else different_share) %}
         (
             sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end)
-            + cast({{ pseudo_count }} as {{ type_double() }})
+            + cast({{ prior_count }} as {{ type_double() }})
         )
         / (
             sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end)
-            + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
+            + cast({{ prior_pairs }} as {{ type_double() }})
         ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
     from random_comparisons
 ),

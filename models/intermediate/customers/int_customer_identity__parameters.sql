@@ -12,6 +12,8 @@
 -- distinct comparison patterns (int_customer_identity__comparison_patterns, a small table), so
 -- every engine runs it as plain SQL; each step's parameters are one row, materialised where the
 -- engine would otherwise recompute them for every pattern (identity_step_cte).
+{#- Spark's analyzer stops after 100 passes; the unrolled steps nest deeper than that -#}
+{{ config(pre_hook=['set spark.sql.analyzer.maxIterations = 1000'] if target.type == 'spark' else []) }}
 {%- set comparisons = identity_comparisons() %}
 {%- set sessions = identity_training_sessions() %}
 {%- set iterations = var('identity_em_iterations') | int %}

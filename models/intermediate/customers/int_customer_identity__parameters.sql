@@ -1,126 +1,40 @@
--- The identity model's parameters, learned from the data, one row per field and level:
---   u = how often two different people agree at that level by chance
---       (int_customer_identity__u_probabilities);
---   m = how often two records of one person agree at that level, learned by expectation-
---       maximisation (EM) over the candidate pairs with u held fixed, one training session per
---       rule in `identity_training_rules`; a session learns every field but those its rule
---       blocks on (they agree by construction), and a field's m is the mean over the sessions
---       that learn it (the method of Splink and the Fellegi-Sunter literature);
---   the prior = the share of candidate pairs that are matches, by EM with m and u fixed.
--- A level's match weight is log2(m / u): what agreeing at that level adds to the log2 odds
--- that two records are one person. EM is unrolled (`identity_em_iterations` steps) over the
--- distinct comparison patterns (int_customer_identity__comparison_patterns, a small table), so
--- every engine runs it as plain SQL; each step's parameters are one row, materialised where the
--- engine would otherwise recompute them for every pattern (identity_step_cte).
-{#- Spark's analyzer stops after 100 passes; the unrolled steps nest deeper than that -#}
+-- The identity model's parameters, one row per field and level: m
+-- (int_customer_identity__m_probabilities, learned by EM), u
+-- (int_customer_identity__u_probabilities, from random pairs) and the match weight log2(m / u),
+-- what agreeing at that level adds to the log2 odds that two records are one person; and the
+-- prior, the share of candidate pairs that are one person, learned by EM with m and u fixed.
+{#- Spark: the unrolled steps nest deeper than its analyzer's 100 passes -#}
 {{ config(pre_hook=['set spark.sql.analyzer.maxIterations = 1000'] if target.type == 'spark' else []) }}
 {%- set comparisons = identity_comparisons() %}
-{%- set sessions = identity_training_sessions() %}
 {%- set iterations = var('identity_em_iterations') | int %}
 {%- set initial_share = var('identity_em_initial_match_share') %}
-{#- a half pair added to every level's count, so a level never seen is unlikely, not impossible -#}
-{%- set pseudo_count = 0.5 %}
 {%- set initial_share_sql = 'cast(' ~ initial_share ~ ' as ' ~ type_double() ~ ')' %}
 
 with
-
-u_levels as (
-    select * from {{ ref('int_customer_identity__u_probabilities') }}
-),
 
 comparison_patterns as (
     select * from {{ ref('int_customer_identity__comparison_patterns') }}
 ),
 
--- u as one row, u_<field>_<level code>
 u_probabilities as (
-    select
-        {%- for c in comparisons %}
-        {%- set outer_loop = loop %}
-        {%- for level in c.levels %}
-        max(case when field_name = '{{ c.field }}' and level_code = {{ loop.index }} then u_probability end)
-            as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-    from u_levels
-),
-{%- for session in sessions %}
-{%- set s = 's' ~ loop.index %}
-
--- training session {{ loop.index }}: pairs found by `{{ session.rule }}`; it does not learn
--- {{ session.blocked_fields | join(', ') }}
-{{ s }}_patterns as (
-    select * from comparison_patterns
-    where training_rule = '{{ session.rule }}'
+    select * from {{ ref('int_customer_identity__u_row') }}
 ),
 
-{{ s }}_params_0 as {{ identity_step_cte() }}(
-    select
-        {{ initial_share_sql }} as match_share,
-        {%- for c in comparisons %}
-        {%- set outer_loop = loop %}
-        {%- for level in c.levels %}
-        {{ identity_initial_m(loop.index, c.levels | length) }} as m_{{ c.field }}_{{ loop.index }}
-        {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-),
-{%- for i in range(1, iterations + 1) %}
-
-{{ s }}_posteriors_{{ i }} as (
-    select
-        patterns.*,
-        {{ identity_posterior('params', 'u_probabilities', 'patterns') }} as match_probability
-    from {{ s }}_patterns as patterns
-    cross join {{ s }}_params_{{ i - 1 }} as params
-    cross join u_probabilities
-),
-
-{{ s }}_params_{{ i }} as {{ identity_step_cte() }}(
-    select
-        coalesce(sum(pair_count * match_probability) / sum(pair_count), {{ initial_share_sql }}) as match_share,
-        {%- for c in comparisons %}
-        {%- set outer_loop = loop %}
-        {%- for level in c.levels %}
-        {%- if c.field in session.blocked_fields %}
-        {{ identity_initial_m(loop.index, c.levels | length) }}
-        {%- else %}
-        coalesce(
-            (
-                sum(case when gamma_{{ c.field }} = {{ loop.index }} then pair_count * match_probability else 0 end)
-                + cast({{ pseudo_count }} as {{ type_double() }})
-            )
-            / (
-                sum(case when gamma_{{ c.field }} > 0 then pair_count * match_probability else 0 end)
-                + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
-            ),
-            {{ identity_initial_m(loop.index, c.levels | length) }}
-        )
-        {%- endif %} as m_{{ c.field }}_{{ loop.index }}
-        {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-    from {{ s }}_posteriors_{{ i }}
-),
-{%- endfor %}
-{%- endfor %}
-
--- a field's m: the mean over the sessions that learn it
 m_probabilities as (
+    select * from {{ ref('int_customer_identity__m_probabilities') }}
+),
+
+levels as (
+    {%- for c in comparisons %}
+    {%- set outer_loop = loop %}
+    {%- for level in c.levels %}
     select
-        {%- for c in comparisons %}
-        {%- set outer_loop = loop %}
-        {%- set learning = [] %}
-        {%- for session in sessions %}
-        {%- if c.field not in session.blocked_fields %}
-        {%- do learning.append('s' ~ loop.index ~ '.m_' ~ c.field) %}
-        {%- endif %}
-        {%- endfor %}
-        {%- for level in c.levels %}
-        {%- set code = loop.index %}
-        {%- set is_last = outer_loop.last and loop.last %}
-        (
-            {%- for m in learning %}
-            {{ '+ ' if not loop.first }}{{ m }}_{{ code }}{% endfor %}
-        )
-        / {{ learning | length }}.0
-            as m_{{ c.field }}_{{ loop.index }}{{ ',' if not is_last }}{% endfor %}{% endfor %}
-    from s1_params_{{ iterations }} as s1{% for session in sessions[1:] %}
-    cross join s{{ loop.index + 1 }}_params_{{ iterations }} as s{{ loop.index + 1 }}{% endfor %}
+        '{{ c.field }}' as field_name,
+        '{{ level }}' as level_name,
+        {{ loop.index }} as level_code
+    {{- '\n    union all' if not (outer_loop.last and loop.last) }}
+    {%- endfor %}
+    {%- endfor %}
 ),
 
 -- the prior: EM on the share of matches among the candidate pairs that do not conflict, m
@@ -166,19 +80,37 @@ prior_{{ i }} as {{ identity_step_cte() }}(
 {%- endfor %}
 
 parameters as (
-    {%- for c in comparisons %}
-    {%- set outer_loop = loop %}
-    {%- for level in c.levels %}
     select
-        '{{ c.field }}' as field_name,
-        '{{ level }}' as level_name,
-        {{ loop.index }} as level_code,
-        cast(m_probabilities.m_{{ c.field }}_{{ loop.index }} as {{ type_double() }}) as m_probability,
-        cast(u_probabilities.u_{{ c.field }}_{{ loop.index }} as {{ type_double() }}) as u_probability
-    from m_probabilities
+        levels.field_name,
+        levels.level_name,
+        levels.level_code,
+        cast(
+            case
+                {%- for c in comparisons %}
+                {%- set outer_loop = loop %}
+                {%- for level in c.levels %}
+                when levels.field_name = '{{ c.field }}' and levels.level_code = {{ loop.index }}
+                    then m_probabilities.m_{{ c.field }}_{{ loop.index }}
+                {%- endfor %}
+                {%- endfor %}
+            end as {{ type_double() }}
+        ) as m_probability,
+        cast(
+            case
+                {%- for c in comparisons %}
+                {%- set outer_loop = loop %}
+                {%- for level in c.levels %}
+                when levels.field_name = '{{ c.field }}' and levels.level_code = {{ loop.index }}
+                    then u_probabilities.u_{{ c.field }}_{{ loop.index }}
+                {%- endfor %}
+                {%- endfor %}
+            end as {{ type_double() }}
+        ) as u_probability
+    from levels
+    cross join m_probabilities
     cross join u_probabilities
     union all
-    {%- endfor %}
+    {%- for c in comparisons %}
     select
         '{{ c.field }}' as field_name,
         'missing' as level_name,

@@ -301,7 +301,12 @@ def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path:
     )
     con.close()
     result = warehouse.dbt(
-        "run", "--select", "int_customer_identity__comparison_patterns", "int_customer_identity__parameters"
+        "run",
+        "--select",
+        "int_customer_identity__comparison_patterns",
+        "int_customer_identity__u_row",
+        "int_customer_identity__m_probabilities",
+        "int_customer_identity__parameters",
     )
     assert result.returncode == 0, result.stdout[-3000:]
     learned = {

@@ -20,6 +20,7 @@ DUCKDB_ONLY_FUNCTIONS = {
     "error": "stops a build with a message (raise_error); Trino's is fail()",
     "hash": "the state grid's row fingerprint; Trino has xxhash64() over varbinary",
     "nfc_normalize": "a name's display form in Unicode NFC (unicode_nfc); Trino's is normalize(x, NFC)",
+    "strip_accents": "DuckDB's fast accent folding (fold_accents); elsewhere one translate, as Trino would",
 }
 
 

@@ -65,10 +65,24 @@ scored as (
     cross join weights
 ),
 
+-- every scored pair and every reviewed one (a union of keys, not a full outer join, which
+-- Spark's optimizer failed on)
+pair_keys as (
+    select
+        record_id_a,
+        record_id_b
+    from scored
+    union
+    select
+        record_id_a,
+        record_id_b
+    from reviewed
+),
+
 pairs as (
     select
-        coalesce(scored.record_id_a, reviewed.record_id_a) as record_id_a,
-        coalesce(scored.record_id_b, reviewed.record_id_b) as record_id_b,
+        pair_keys.record_id_a,
+        pair_keys.record_id_b,
         scored.blocking_rule,
         coalesce(scored.is_name_swapped, false) as is_name_swapped,
         coalesce(scored.is_conflicting, false) as is_conflicting,
@@ -81,9 +95,11 @@ pairs as (
         {%- for c in comparisons %}
         + scored.{{ c.field }}_weight
         {%- endfor %} as match_weight
-    from scored
-    full outer join reviewed
-        on scored.record_id_a = reviewed.record_id_a and scored.record_id_b = reviewed.record_id_b
+    from pair_keys
+    left join scored
+        on pair_keys.record_id_a = scored.record_id_a and pair_keys.record_id_b = scored.record_id_b
+    left join reviewed
+        on pair_keys.record_id_a = reviewed.record_id_a and pair_keys.record_id_b = reviewed.record_id_b
 )
 
 select

@@ -250,6 +250,13 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{#- SQL: the sum of a double expression, the same to the last bit however the engine splits
+    and orders the rows (a parallel sum of doubles is not: EM would learn parameters that differ
+    in the last bit from build to build). Each term is rounded to 18 decimals and summed exactly. -#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as decimal(38, 18))) as {{ type_double() }})
+{%- endmacro %}
+
 {#- The starting m of level `code` of `levels`: doubling with each level of agreement, so EM
     starts from "matches mostly agree" (2^(code-1) / (2^levels - 1)). -#}
 {% macro identity_initial_m(code, levels) -%}

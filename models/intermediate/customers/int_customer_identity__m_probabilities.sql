@@ -69,7 +69,9 @@ u_probabilities as (
 
 {{ s }}_params_{{ i }} as {{ identity_step_cte() }}(
     select
-        coalesce(sum(pair_count * match_probability) / sum(pair_count), {{ initial_share_sql }}) as match_share,
+        coalesce(
+            {{ exact_sum('pair_count * match_probability') }} / sum(pair_count), {{ initial_share_sql }}
+        ) as match_share,
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
@@ -78,11 +80,14 @@ u_probabilities as (
         {%- else %}
         coalesce(
             (
-                sum(case when gamma_{{ c.field }} = {{ loop.index }} then pair_count * match_probability else 0 end)
+                {{ exact_sum(
+                    'case when gamma_' ~ c.field ~ ' = ' ~ loop.index
+                    ~ ' then pair_count * match_probability else 0 end'
+                ) }}
                 + cast({{ pseudo_count }} as {{ type_double() }})
             )
             / (
-                sum(case when gamma_{{ c.field }} > 0 then pair_count * match_probability else 0 end)
+                {{ exact_sum('case when gamma_' ~ c.field ~ ' > 0 then pair_count * match_probability else 0 end') }}
                 + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
             ),
             {{ identity_initial_m(loop.index, c.levels | length) }}

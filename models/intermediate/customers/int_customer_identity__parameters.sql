@@ -65,13 +65,11 @@ prior_0 as {{ identity_step_cte() }}(
 prior_{{ i }} as {{ identity_step_cte() }}(
     select
         coalesce(
-            sum(
-                pattern_bayes_factors.pair_count * prior_{{ i - 1 }}.match_share * pattern_bayes_factors.bayes_factor
-                / (
-                    prior_{{ i - 1 }}.match_share * pattern_bayes_factors.bayes_factor
-                    + 1 - prior_{{ i - 1 }}.match_share
-                )
-            ) / sum(pattern_bayes_factors.pair_count),
+            {%- set share = 'prior_' ~ (i - 1) ~ '.match_share' %}
+            {{ exact_sum(
+                'pattern_bayes_factors.pair_count * ' ~ share ~ ' * pattern_bayes_factors.bayes_factor / ('
+                ~ share ~ ' * pattern_bayes_factors.bayes_factor + 1 - ' ~ share ~ ')'
+            ) }} / sum(pattern_bayes_factors.pair_count),
             {{ initial_share_sql }}
         ) as match_share
     from pattern_bayes_factors

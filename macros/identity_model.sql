@@ -343,8 +343,8 @@
             ~ ' similar, or same street and house number one digit apart',
         'address.similar': 'the whole address at least ' ~ similar ~ ' similar',
         'city.close': 'spelling at least ' ~ close ~ ' similar (Jaro-Winkler): a typo',
-        'prior.match_share_of_candidate_pairs': 'not a level: the share of candidate pairs that are one person, '
-            ~ 'learned by EM; its weight starts every pair',
+        'prior.match_share_of_record_pairs': 'not a level: the share of all comparable record pairs that are '
+            ~ 'one person, learned by EM; its weight starts every pair',
     } -%}
     case
         {%- for key, text in texts.items() if '.' in key %}

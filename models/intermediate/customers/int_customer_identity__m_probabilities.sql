@@ -7,7 +7,8 @@
 --       rule in `identity_training_rules`; a session learns every field but those its rule
 --       blocks on (they agree by construction), and a field's m is the mean over the sessions
 --       that learn it (the method of Splink and the Fellegi-Sunter literature);
---   the prior = the share of candidate pairs that are matches, by EM with m and u fixed.
+--   the prior = the share of all comparable record pairs that are matches, by EM with m and u
+--       fixed (int_customer_identity__parameters).
 -- A level's match weight is log2(m / u): what agreeing at that level adds to the log2 odds
 -- that two records are one person. EM is unrolled (`identity_em_iterations` steps) over the
 -- distinct comparison patterns (int_customer_identity__comparison_patterns, a small table), so

@@ -1,5 +1,5 @@
 -- Every candidate pair scored, and what is decided about it. The match weight is the prior
--- (log2 odds that a candidate pair is one person) plus each field's weight at the level the
+-- (log2 odds that two records of one customer type are one person) plus each field's weight at the level the
 -- pair agrees on (int_customer_identity__parameters): the log2 odds that the two records are
 -- one person. Decisions, first that applies: a data steward's reviewed decision (seed
 -- identity_decisions: must_link / cannot_link, also for pairs the blocking did not find);
@@ -65,8 +65,7 @@ scored as (
     cross join weights
 ),
 
--- every scored pair and every reviewed one (a union of keys, not a full outer join, which
--- Spark's optimizer failed on)
+-- every scored pair and every reviewed one
 pair_keys as (
     select
         record_id_a,

@@ -2,7 +2,10 @@
 -- (int_customer_identity__m_probabilities, learned by EM), u
 -- (int_customer_identity__u_probabilities, from random pairs) and the match weight log2(m / u),
 -- what agreeing at that level adds to the log2 odds that two records are one person; and the
--- prior, the share of candidate pairs that are one person, learned by EM with m and u fixed.
+-- prior, the share of all record pairs that may be compared (same customer type) that are one
+-- person, learned by EM with m and u fixed. The prior is of all pairs, not of the candidate
+-- pairs, because u is of random pairs: it is what makes a shared name weaker evidence among a
+-- million records than among a thousand.
 {#- Spark: the unrolled steps nest deeper than its analyzer's 100 passes -#}
 {{ config(pre_hook=['set spark.sql.analyzer.maxIterations = 1000'] if target.type == 'spark' else []) }}
 {%- set comparisons = identity_comparisons() %}
@@ -24,6 +27,42 @@ m_probabilities as (
     select * from {{ ref('int_customer_identity__m_probabilities') }}
 ),
 
+records as (
+    select * from {{ ref('int_customer_identity__records') }}
+),
+
+-- the record pairs that may be compared: two records of one customer type (a record of no type
+-- may pair with any); pairs that no blocking rule found are taken to be different people
+type_counts as (
+    select
+        customer_type,
+        cast(count(*) as {{ type_double() }}) as record_count
+    from records
+    group by customer_type
+),
+
+record_total as (
+    select sum(record_count) as record_count
+    from type_counts
+),
+
+comparable_pairs as (
+    select
+        greatest(
+            sum(
+                type_counts.record_count * (type_counts.record_count - 1) / 2
+                + case
+                    when type_counts.customer_type is null
+                        then type_counts.record_count * (record_total.record_count - type_counts.record_count)
+                    else 0
+                end
+            ),
+            1
+        ) as pair_count
+    from type_counts
+    cross join record_total
+),
+
 levels as (
     {%- for c in comparisons %}
     {%- set outer_loop = loop %}
@@ -37,8 +76,8 @@ levels as (
     {%- endfor %}
 ),
 
--- the prior: EM on the share of matches among the candidate pairs that do not conflict, m
--- and u fixed
+-- the prior: EM on the share of matches among all comparable pairs, m and u fixed; the
+-- expected matches are those of the candidate pairs that do not conflict
 all_patterns as (
     select * from comparison_patterns
     where training_rule = 'all_pairs'
@@ -69,11 +108,12 @@ prior_{{ i }} as {{ identity_step_cte() }}(
             {{ exact_sum(
                 'pattern_bayes_factors.pair_count * ' ~ share ~ ' * pattern_bayes_factors.bayes_factor / ('
                 ~ share ~ ' * pattern_bayes_factors.bayes_factor + 1 - ' ~ share ~ ')'
-            ) }} / sum(pattern_bayes_factors.pair_count),
+            ) }} / min(comparable_pairs.pair_count),
             {{ initial_share_sql }}
         ) as match_share
     from pattern_bayes_factors
     cross join prior_{{ i - 1 }}
+    cross join comparable_pairs
 ),
 {%- endfor %}
 
@@ -119,7 +159,7 @@ parameters as (
     {%- endfor %}
     select
         'prior' as field_name,
-        'match_share_of_candidate_pairs' as level_name,
+        'match_share_of_record_pairs' as level_name,
         0 as level_code,
         cast(match_share as {{ type_double() }}) as m_probability,
         cast(1 - match_share as {{ type_double() }}) as u_probability

@@ -1,7 +1,7 @@
 -- The identity model as a data steward reads it: per compared field and level, how often the
 -- records of one person agree at that level (m), how often two different people do by chance
 -- (u), and the match weight that agreeing at that level adds (log2 of m / u). The row `prior`
--- holds the share of candidate pairs that are one person, and its weight.
+-- holds the share of all comparable record pairs that are one person, and its weight.
 with
 
 parameters as (

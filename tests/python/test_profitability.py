@@ -113,7 +113,7 @@ BAD_VARS = (
         "as_of_date": ("30/06/2025", "as_of_date is '30/06/2025'; it must be a real date written YYYY-MM-DD"),
         "identity_max_block_records": (1, "identity_max_block_records is '1'; it must be a whole number >= 2"),
         "identity_similar_similarity": (0.95, "identity_similar_similarity (0.95) must not be above"),
-        "identity_review_weight": (12, "identity_review_weight (12) and identity_match_weight (10) must be numbers"),
+        "identity_review_weight": (12, "identity_review_weight (12) and identity_match_weight (0) must be numbers"),
     },
 )
 

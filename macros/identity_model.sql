@@ -78,45 +78,94 @@
 {%- endmacro %}
 
 {#-
-    The select list of a pair of records `a` and `b` (aliases of int_customer_identity__records)
-    as the comparisons read it: a_<column> and b_<column>, with b's first and last name swapped
-    when they fit a's names better crossed than straight (a swapped-name record).
+    A pair of records `a` and `b` (aliases of int_customer_identity__records, with the joins of
+    identity_aligned_pair_joins) as the comparisons read it, in two selects:
+    identity_pair_columns in the select of the join, identity_aligned_columns in a select on top
+    of it. The result has a_<column> and b_<column>, with b's first and last name swapped when
+    they fit a's names better crossed than straight (a swapped-name record), and each string
+    similarity and edit distance the levels need as a column of its own. Each is computed once
+    per pair: Spark inlines its SQL functions at every use, and PostgreSQL's are PL/pgSQL.
 -#}
-{% macro identity_aligned_pair_columns(a, b) -%}
-    {%- set straight = string_similarity(a ~ '.first_name', b ~ '.first_name') ~ ' + '
-        ~ string_similarity(a ~ '.last_name', b ~ '.last_name') -%}
-    {%- set crossed = string_similarity(a ~ '.first_name', b ~ '.last_name') ~ ' + '
-        ~ string_similarity(a ~ '.last_name', b ~ '.first_name') -%}
-    {%- set swapped = 'coalesce(' ~ crossed ~ ' > ' ~ straight ~ ' and '
-        ~ names_alike(a ~ '.first_name', b ~ '.last_name') ~ ' and '
-        ~ names_alike(a ~ '.last_name', b ~ '.first_name') ~ ', false)' -%}
+{% macro identity_pair_columns(a, b) -%}
+    {%- set organisations = "('" ~ var('identity_organisation_customer_types') | join("', '") ~ "')" %}
     {{ a }}.record_id as record_id_a,
     {{ b }}.record_id as record_id_b,
-    {{ swapped }} as is_name_swapped,
-    {%- set organisations = "('" ~ var('identity_organisation_customer_types') | join("', '") ~ "')" %}
     coalesce({{ a }}.customer_type in {{ organisations }} and {{ b }}.customer_type in {{ organisations }}, false)
         as is_organisation_pair,
-    {%- for column in ['first_name', 'last_name', 'email', 'phone', 'birth_date', 'birth_year',
-                       'birth_month', 'birth_day', 'birth_date_digits', 'postal_code', 'city', 'address',
-                       'house_number', 'street'] %}
-    {{ a }}.{{ column }} as a_{{ column }},
+    {%- for side in [a, b] %}
+    {%- set prefix = 'a_' if loop.first else 'b_' %}
+    {%- for column in identity_pair_record_columns() %}
+    {{ side }}.{{ column }} as {{ prefix }}{{ column }},
     {%- endfor %}
-    case when {{ swapped }} then {{ b }}.last_name else {{ b }}.first_name end as b_first_name,
-    case when {{ swapped }} then {{ b }}.first_name else {{ b }}.last_name end as b_last_name,
+    {%- endfor %}
+    -- the names straight (first with first) and crossed (first with last)
+    {%- for left, right in [('first_name', 'first_name'), ('last_name', 'last_name'),
+                            ('first_name', 'last_name'), ('last_name', 'first_name')] %}
+    {{ string_similarity(a ~ '.' ~ left, b ~ '.' ~ right) }} as {{ left.split('_')[0] }}_{{ right.split('_')[0] }}_similarity,
+    {%- endfor %}
+    -- 1 and 0 when equal (the levels read them only when not)
+    {%- for column in ['city', 'street', 'address'] %}
+    case
+        when {{ a }}.{{ column }} = {{ b }}.{{ column }} then 1.0
+        else {{ string_similarity(a ~ '.' ~ column, b ~ '.' ~ column) }}
+    end as {{ column }}_similarity,
+    {%- endfor %}
+    {%- for column in ['postal_code', 'house_number', 'birth_date_digits'] %}
+    case
+        when {{ a }}.{{ column }} = {{ b }}.{{ column }} then 0
+        else {{ string_edit_distance(a ~ '.' ~ column, b ~ '.' ~ column) }}
+    end as {{ column.replace('_digits', '') }}_edits,
+    {%- endfor %}
     -- one first name is a nickname of the other (int_customer_identity__name_alias_pairs)
-    coalesce(nicknames_straight.first_name_b is not null and not {{ swapped }}, false)
-    or coalesce(nicknames_crossed.first_name_b is not null and {{ swapped }}, false) as is_nickname,
-    {%- for column in ['email', 'phone', 'birth_date', 'birth_year', 'birth_month', 'birth_day', 'birth_date_digits',
-                       'postal_code', 'city', 'address', 'house_number', 'street'] %}
-    {{ b }}.{{ column }} as b_{{ column }}{{ ',' if not loop.last }}
-    {%- endfor %}
+    nicknames_straight.first_name_b is not null as is_straight_nickname,
+    nicknames_crossed.first_name_b is not null as is_crossed_nickname
 {%- endmacro %}
 
-{#- SQL: two names are alike: at least `identity_similar_similarity` similar, or one is the
-    initial of the other. -#}
-{% macro names_alike(left, right) -%}
-    ({{ string_similarity(left, right) }} >= {{ var('identity_similar_similarity') }}
-        or ((length({{ left }}) = 1 or length({{ right }}) = 1) and left({{ left }}, 1) = left({{ right }}, 1)))
+{#- The columns of a record that a pair carries as a_<column> and b_<column>. -#}
+{% macro identity_pair_record_columns() -%}
+    {{ return(['first_name', 'last_name', 'email', 'phone', 'birth_date', 'birth_year', 'birth_month', 'birth_day',
+               'birth_date_digits', 'postal_code', 'city', 'address', 'house_number', 'street']) }}
+{%- endmacro %}
+
+{#- The select list on top of identity_pair_columns: the pair aligned, after `carried` columns.
+    Swapped: the crossed names are more alike than the straight ones, and each crossed pair is
+    alike (at least `identity_similar_similarity` similar, or one is the initial of the other). -#}
+{% macro identity_aligned_columns(carried=[]) -%}
+    {%- set similar = var('identity_similar_similarity') %}
+    {%- set swapped -%}
+        coalesce(
+            first_last_similarity + last_first_similarity > first_first_similarity + last_last_similarity
+            and (first_last_similarity >= {{ similar }} or ((length(a_first_name) = 1 or length(b_last_name) = 1)
+                and left(a_first_name, 1) = left(b_last_name, 1)))
+            and (last_first_similarity >= {{ similar }} or ((length(a_last_name) = 1 or length(b_first_name) = 1)
+                and left(a_last_name, 1) = left(b_first_name, 1))),
+            false
+        )
+    {%- endset %}
+    {%- for column in carried %}
+    {{ column }},
+    {%- endfor %}
+    record_id_a,
+    record_id_b,
+    {{ swapped }} as is_name_swapped,
+    is_organisation_pair,
+    {%- for column in identity_pair_record_columns() %}
+    a_{{ column }},
+    {%- endfor %}
+    case when {{ swapped }} then b_last_name else b_first_name end as b_first_name,
+    case when {{ swapped }} then b_first_name else b_last_name end as b_last_name,
+    case when {{ swapped }} then first_last_similarity else first_first_similarity end as first_name_similarity,
+    case when {{ swapped }} then last_first_similarity else last_last_similarity end as last_name_similarity,
+    (is_straight_nickname and not {{ swapped }}) or (is_crossed_nickname and {{ swapped }}) as is_nickname,
+    {%- for column in ['city', 'street', 'address'] %}
+    {{ column }}_similarity,
+    {%- endfor %}
+    postal_code_edits,
+    house_number_edits,
+    birth_date_edits,
+    {%- for column in identity_pair_record_columns() if column not in ('first_name', 'last_name') %}
+    b_{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- The joins that tell whether a's first name is a nickname of b's (straight or crossed). -#}
@@ -146,7 +195,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- SQL: the level code of one field, as compared (without the organisation rule). -#}
+{#- SQL: the level code of one field, as compared (without the organisation rule), from the
+    columns of identity_aligned_columns. -#}
 {% macro identity_level_case(field) -%}
     {%- set close = var('identity_close_similarity') -%}
     {%- set similar = var('identity_similar_similarity') -%}
@@ -163,28 +213,28 @@
         when {{ a }} is null or {{ b }} is null then 0
         when {{ a }} = {{ b }} then {{ l.exact }}
     {%- if field == 'first_name' %}
-        when {{ string_similarity(a, b) }} >= {{ close }} then {{ l.close }}
+        when first_name_similarity >= {{ close }} then {{ l.close }}
         when is_nickname then {{ l.nickname }}
-        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+        when first_name_similarity >= {{ similar }} then {{ l.similar }}
         when (length({{ a }}) = 1 or length({{ b }}) = 1) and left({{ a }}, 1) = left({{ b }}, 1) then {{ l.initial }}
     {%- elif field in ('last_name', 'city') %}
-        when {{ string_similarity(a, b) }} >= {{ close }} then {{ l.close }}
+        when {{ field }}_similarity >= {{ close }} then {{ l.close }}
         {%- if 'similar' in l %}
-        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+        when {{ field }}_similarity >= {{ similar }} then {{ l.similar }}
         {%- endif %}
     {%- elif field == 'birth_date' %}
-        when {{ string_edit_distance('a_birth_date_digits', 'b_birth_date_digits') }} <= 1
+        when birth_date_edits <= 1
             or {{ birth_date_transposed() }} then {{ l.close }}
         when a_birth_year = b_birth_year then {{ l.same_year }}
     {%- elif field == 'postal_code' %}
-        when {{ string_edit_distance(a, b) }} <= 1 then {{ l.close }}
+        when postal_code_edits <= 1 then {{ l.close }}
     {%- elif field == 'address' %}
         when coalesce(a_house_number, '') = coalesce(b_house_number, '') and a_street = b_street then {{ l.exact }}
-        when a_house_number = b_house_number and {{ string_similarity('a_street', 'b_street') }} >= {{ close }}
+        when a_house_number = b_house_number and street_similarity >= {{ close }}
             then {{ l.close }}
-        when a_street = b_street and {{ string_edit_distance('a_house_number', 'b_house_number') }} <= 1
+        when a_street = b_street and house_number_edits <= 1
             then {{ l.close }}
-        when {{ string_similarity(a, b) }} >= {{ similar }} then {{ l.similar }}
+        when address_similarity >= {{ similar }} then {{ l.similar }}
     {%- endif %}
         else 1
     end
@@ -204,32 +254,30 @@
     - email, phone and street address all given on both and all different in the same postal
       code (a namesake next door; one person who moved has a new postal code too).
     Records without email and phone never conflict: their fields are weighed by the model alone.
+    Reads an aligned pair's columns and its levels (identity_gamma_columns), in a select on top.
 -#}
 {% macro identity_conflict() -%}
-    {%- set first_name_differs = identity_level('first_name') ~ ' = 1' -%}
     {%- set email_differs = 'coalesce(a_email <> b_email, false)' -%}
     {%- set phone_differs = 'coalesce(a_phone <> b_phone, false)' -%}
-    (is_organisation_pair and ({{ first_name_differs }} or {{ identity_level('last_name') }} = 1))
+    (is_organisation_pair and (gamma_first_name = 1 or gamma_last_name = 1))
     or (
         (coalesce(a_email = b_email, false) or coalesce(a_phone = b_phone, false))
-        and {{ first_name_differs }}
-        and {{ identity_level('birth_date') }} < 3
+        and gamma_first_name = 1
+        and gamma_birth_date < 3
     )
     or (
         ({{ email_differs }} or {{ phone_differs }})
         and (
-            {{ first_name_differs }}
+            gamma_first_name = 1
             or coalesce(
-                {{ string_edit_distance('a_birth_date_digits', 'b_birth_date_digits') }}
-                >= {{ var('identity_conflicting_birth_date_edits') }}
+                birth_date_edits >= {{ var('identity_conflicting_birth_date_edits') }}
                 and not {{ birth_date_transposed() }},
                 false
             )
         )
     )
     or (
-        {{ email_differs }} and {{ phone_differs }} and {{ identity_level('address') }} = 1
-        and {{ identity_level('postal_code') }} > 1
+        {{ email_differs }} and {{ phone_differs }} and gamma_address = 1 and gamma_postal_code > 1
     )
 {%- endmacro %}
 
@@ -237,6 +285,13 @@
 {% macro identity_gamma_columns() -%}
     {%- for comparison in identity_comparisons() %}
     {{ identity_level(comparison.field) }} as gamma_{{ comparison.field }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- SQL: the columns of identity_gamma_columns, by name. -#}
+{% macro identity_gamma_names() -%}
+    {%- for comparison in identity_comparisons() %}
+    gamma_{{ comparison.field }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -283,29 +338,32 @@
     CTEs <name>_0 .. <name>_<passes>: connected components of the pairs in `edges`
     (record_id_a, record_id_b) over the records in `nodes` (record_id) by label propagation:
     each record starts with its own id as label and takes the smallest label among itself and
-    its neighbours, once per pass. <name>_<passes> holds record_id and label.
+    its neighbours, once per pass. <name>_<passes> holds record_id and label. With `within`
+    (a column of nodes and edges), one graph per value of it, all propagated together:
+    <name>_<passes> then holds that column too.
 -#}
-{% macro label_propagation(name, nodes, edges, passes) -%}
+{% macro label_propagation(name, nodes, edges, passes, within=none) -%}
+{%- set key = within ~ ', ' if within else '' -%}
 {{ name }}_neighbours as (
     select
-        record_id_a as record_id,
+        {{ key }}record_id_a as record_id,
         record_id_b as neighbour_id
     from {{ edges }}
     union all
     select
-        record_id_b as record_id,
+        {{ key }}record_id_b as record_id,
         record_id_a as neighbour_id
     from {{ edges }}
     union all
     select
-        record_id,
+        {{ key }}record_id,
         record_id as neighbour_id
     from {{ nodes }}
 ),
 
 {{ name }}_0 as (
     select
-        record_id,
+        {{ key }}record_id,
         record_id as label
     from {{ nodes }}
 ),
@@ -313,11 +371,13 @@
 
 {{ name }}_{{ pass }} as (
     select
+        {{ 'neighbours.' ~ within ~ ',' if within }}
         neighbours.record_id,
         min(previous.label) as label
     from {{ name }}_neighbours as neighbours
-    inner join {{ name }}_{{ pass - 1 }} as previous on neighbours.neighbour_id = previous.record_id
-    group by neighbours.record_id
+    inner join {{ name }}_{{ pass - 1 }} as previous
+        on {{ 'neighbours.' ~ within ~ ' = previous.' ~ within ~ ' and ' if within }}neighbours.neighbour_id = previous.record_id
+    group by {{ 'neighbours.' ~ within ~ ', ' if within }}neighbours.record_id
 ){{ ',' if not loop.last }}
 {%- endfor %}
 {%- endmacro %}

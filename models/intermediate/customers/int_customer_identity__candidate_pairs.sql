@@ -67,17 +67,33 @@ pairs as (
     group by record_id_a, record_id_b
 ),
 
-aligned as (
+joined as (
     select
         pairs.rule_rank,
         {%- for rule in rules %}
         pairs.found_by_{{ rule.name }},
         {%- endfor %}
-        {{ identity_aligned_pair_columns('a', 'b') }}
+        {{ identity_pair_columns('a', 'b') }}
     from pairs
     inner join records as a on pairs.record_id_a = a.record_id
     inner join records as b on pairs.record_id_b = b.record_id
     {{ identity_aligned_pair_joins('a', 'b') }}
+),
+
+{%- set carried = ['rule_rank'] %}
+{%- for rule in rules %}{% do carried.append('found_by_' ~ rule.name) %}{% endfor %}
+
+aligned as (
+    select
+        {{- identity_aligned_columns(carried) }}
+    from joined
+),
+
+compared as (
+    select
+        *,
+        {{ identity_gamma_columns() }}
+    from aligned
 )
 
 select
@@ -93,5 +109,5 @@ select
     {%- endfor %}
     is_name_swapped,
     {{ identity_conflict() }} as is_conflicting,
-    {{ identity_gamma_columns() }}
-from aligned
+    {{ identity_gamma_names() }}
+from compared

@@ -38,10 +38,23 @@ component_members as (
 member_pairs as (
     select
         a.label,
-        {{ identity_aligned_pair_columns('a', 'b') }}
+        {{ identity_pair_columns('a', 'b') }}
     from component_members as a
     inner join component_members as b on a.label = b.label and a.record_id < b.record_id
     {{ identity_aligned_pair_joins('a', 'b') }}
+),
+
+member_aligned as (
+    select
+        {{- identity_aligned_columns(['label']) }}
+    from member_pairs
+),
+
+member_compared as (
+    select
+        *,
+        {{ identity_gamma_columns() }}
+    from member_aligned
 ),
 
 conflicting as (
@@ -49,7 +62,7 @@ conflicting as (
         label as component_label,
         record_id_a,
         record_id_b
-    from member_pairs
+    from member_compared
     where {{ identity_conflict() }}
     union
     select

@@ -2,14 +2,13 @@
 -- 1. Matches are transitive: the connected components of the merged pairs
 --    (int_customer_identity__components).
 -- 2. Chain guard: a component that holds two clearly different people or a `cannot_link`
---    pair (int_customer_identity__component_conflicts) loses
---    its weakest links: its pairs are merged again without the weakest, then without the two
---    weakest distinct weights, and so on (at most `identity_chain_max_cuts` times), until no
---    such two records share a part; `must_link` pairs are never cut. One that cannot be
---    parted is flagged.
+--    pair (int_customer_identity__component_conflicts) loses its weakest links: of the trial
+--    cuts (int_customer_identity__chain_cuts: without its weakest distinct weight, without the
+--    two weakest, and so on up to `identity_chain_max_cuts`), the fewest after which no such
+--    two records share a part are kept. One that cannot be parted keeps the last cut's parts
+--    and is flagged.
 -- The customer key is a hash of the smallest record id of the final component, so it does not
 -- depend on row order and stays the same on every rebuild of the same records.
-{%- set passes = var('identity_max_passes') | int %}
 {%- set max_cuts = var('identity_chain_max_cuts') | int %}
 
 with
@@ -22,12 +21,16 @@ match_pairs as (
     select * from {{ ref('int_customer_identity__match_pairs') }}
 ),
 
-component_labels as (
+components as (
     select * from {{ ref('int_customer_identity__components') }}
 ),
 
 component_conflicts as (
     select * from {{ ref('int_customer_identity__component_conflicts') }}
+),
+
+chain_cuts as (
+    select * from {{ ref('int_customer_identity__chain_cuts') }}
 ),
 
 merged_pairs as (
@@ -42,94 +45,41 @@ merged_pairs as (
     where decision in ('match', 'must_link')
 ),
 
-components as (
-    select
-        record_id,
-        component_label as label
-    from component_labels
-),
-
-conflicting_members as (
-    select
-        component_label as label,
-        record_id_a,
-        record_id_b
+-- the cuts after which two conflicting records of a component still share a part
+cuts_still_joined as (
+    select distinct
+        la.cut,
+        component_conflicts.component_label
     from component_conflicts
+    inner join chain_cuts as la on component_conflicts.record_id_a = la.record_id
+    inner join chain_cuts as lb
+        on component_conflicts.record_id_b = lb.record_id and la.cut = lb.cut
+    where la.part_label = lb.part_label
 ),
 
-conflicted_records as (
+-- each conflicted component's fewest cuts that part all its conflicts (none: not even the last)
+parting_cuts as (
     select
-        record_id,
-        label as component_label
-    from components
-    where label in (select conflicting_members.label from conflicting_members)
+        chain_cuts.component_label,
+        min(case when cuts_still_joined.cut is null then chain_cuts.cut end) as parting_cut
+    from chain_cuts
+    left join cuts_still_joined
+        on chain_cuts.component_label = cuts_still_joined.component_label and chain_cuts.cut = cuts_still_joined.cut
+    group by chain_cuts.component_label
 ),
-
--- the pairs of those components, weakest first (1 = the lowest weight of its component)
-conflicted_pairs as (
-    select
-        merged_pairs.record_id_a,
-        merged_pairs.record_id_b,
-        merged_pairs.decision,
-        dense_rank() over (
-            partition by conflicted_records.component_label order by merged_pairs.link_weight
-        ) as weakness_rank
-    from merged_pairs
-    inner join conflicted_records on merged_pairs.record_id_a = conflicted_records.record_id
-),
-{%- for cut in range(1, max_cuts + 1) %}
-
-cut_{{ cut }}_pairs as (
-    select
-        record_id_a,
-        record_id_b
-    from conflicted_pairs
-    where weakness_rank > {{ cut }} or decision = 'must_link'
-),
-
-{{ label_propagation('cut_' ~ cut ~ '_labels', 'conflicted_records', 'cut_' ~ cut ~ '_pairs', passes) }},
-
-cut_{{ cut }}_still_joined as (
-    select distinct conflicting_members.label as component_label
-    from conflicting_members
-    inner join cut_{{ cut }}_labels_{{ passes }} as la on conflicting_members.record_id_a = la.record_id
-    inner join cut_{{ cut }}_labels_{{ passes }} as lb on conflicting_members.record_id_b = lb.record_id
-    where la.label = lb.label
-),
-
--- components where no conflicting two records share a part after this cut
-cut_{{ cut }}_parted as (
-    select conflicted.component_label
-    from (select distinct component_label from conflicted_records) as conflicted
-    left join cut_{{ cut }}_still_joined
-        on conflicted.component_label = cut_{{ cut }}_still_joined.component_label
-    where cut_{{ cut }}_still_joined.component_label is null
-),
-{%- endfor %}
 
 final_labels as (
     select
         components.record_id,
-        case
-            when conflicted_records.record_id is null then components.label
-            {%- for cut in range(1, max_cuts + 1) %}
-            when cut_{{ cut }}_parted.component_label is not null then cut_{{ cut }}_labels.label
-            {%- endfor %}
-            else cut_{{ max_cuts }}_labels.label
-        end as label,
-        conflicted_records.record_id is not null as is_chain_split,
-        conflicted_records.record_id is not null
-        {%- for cut in range(1, max_cuts + 1) %}
-        and cut_{{ cut }}_parted.component_label is null
-        {%- endfor %} as has_unresolved_conflict
+        coalesce(chain_cuts.part_label, components.component_label) as label,
+        parting_cuts.component_label is not null as is_chain_split,
+        parting_cuts.component_label is not null and parting_cuts.parting_cut is null as has_unresolved_conflict
     from components
-    left join conflicted_records on components.record_id = conflicted_records.record_id
-    {%- for cut in range(1, max_cuts + 1) %}
-    left join cut_{{ cut }}_parted
-        on conflicted_records.component_label = cut_{{ cut }}_parted.component_label
-    left join cut_{{ cut }}_labels_{{ passes }} as cut_{{ cut }}_labels
-        on conflicted_records.record_id = cut_{{ cut }}_labels.record_id
-    {%- endfor %}
+    left join parting_cuts on components.component_label = parting_cuts.component_label
+    left join chain_cuts
+        on
+            components.record_id = chain_cuts.record_id
+            and chain_cuts.cut = coalesce(parting_cuts.parting_cut, {{ max_cuts }})
 ),
 
 component_sizes as (

@@ -39,27 +39,45 @@ sample_settings as (
     from positions
 ),
 
-random_pairs as (
+sample_offsets as (
     {%- for offset in range(1, offsets + 1) %}
-    select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b
-    from positions as a
-    cross join sample_settings as s
-    inner join positions as b
-        on b.record_position = mod(a.record_position - 1 + {{ offset }} * s.spacing, s.record_count) + 1
-    where mod(a.record_position, s.stride) = 0 and a.record_id <> b.record_id
-    {{ 'union all' if not loop.last }}
+    select {{ offset }} as sample_offset{{ ' union all' if not loop.last }}
     {%- endfor %}
 ),
 
-random_aligned as (
+-- each sampled record with the position of its partner at every offset
+sampled as (
     select
-        {{ identity_aligned_pair_columns('a', 'b') }}
+        a.record_id,
+        mod(a.record_position - 1 + o.sample_offset * s.spacing, s.record_count) + 1 as partner_position
+    from positions as a
+    cross join sample_settings as s
+    cross join sample_offsets as o
+    where mod(a.record_position, s.stride) = 0
+),
+
+random_pairs as (
+    select
+        sampled.record_id as record_id_a,
+        b.record_id as record_id_b
+    from sampled
+    inner join positions as b on sampled.partner_position = b.record_position
+    where sampled.record_id <> b.record_id
+),
+
+random_joined as (
+    select
+        {{ identity_pair_columns('a', 'b') }}
     from random_pairs
     inner join records as a on random_pairs.record_id_a = a.record_id
     inner join records as b on random_pairs.record_id_b = b.record_id
     {{ identity_aligned_pair_joins('a', 'b') }}
+),
+
+random_aligned as (
+    select
+        {{- identity_aligned_columns() }}
+    from random_joined
 ),
 
 random_comparisons as (
@@ -70,6 +88,7 @@ random_comparisons as (
 
 counted as (
     select
+        count(*) as sample_pair_count,
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
@@ -84,10 +103,6 @@ counted as (
             + cast({{ prior_pairs }} as {{ type_double() }})
         ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
     from random_comparisons
-),
-
-sample_size as (
-    select count(*) as sample_pair_count from random_comparisons
 ),
 
 levels as (
@@ -116,7 +131,6 @@ select
             {%- endfor %}
         end as {{ type_double() }}
     ) as u_probability,
-    sample_size.sample_pair_count
+    counted.sample_pair_count
 from levels
 cross join counted
-cross join sample_size

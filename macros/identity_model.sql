@@ -103,17 +103,26 @@
                             ('first_name', 'last_name'), ('last_name', 'first_name')] %}
     {{ string_similarity(a ~ '.' ~ left, b ~ '.' ~ right) }} as {{ left.split('_')[0] }}_{{ right.split('_')[0] }}_similarity,
     {%- endfor %}
-    -- 1 and 0 when equal (the levels read them only when not)
-    {%- for column in ['city', 'street', 'address'] %}
+    -- 1 and 0 when equal, and computed only where the levels read them: the street when the
+    -- house numbers agree, the house number when the streets do
+    {%- for column, needed in [('city', 'true'), ('street', 'house_number'), ('address', 'true')] %}
     case
         when {{ a }}.{{ column }} = {{ b }}.{{ column }} then 1.0
+        {%- if needed == 'true' %}
         else {{ string_similarity(a ~ '.' ~ column, b ~ '.' ~ column) }}
+        {%- else %}
+        when {{ a }}.{{ needed }} = {{ b }}.{{ needed }} then {{ string_similarity(a ~ '.' ~ column, b ~ '.' ~ column) }}
+        {%- endif %}
     end as {{ column }}_similarity,
     {%- endfor %}
-    {%- for column in ['postal_code', 'house_number', 'birth_date_digits'] %}
+    {%- for column, needed in [('postal_code', 'true'), ('house_number', 'street'), ('birth_date_digits', 'true')] %}
     case
         when {{ a }}.{{ column }} = {{ b }}.{{ column }} then 0
+        {%- if needed == 'true' %}
         else {{ string_edit_distance(a ~ '.' ~ column, b ~ '.' ~ column) }}
+        {%- else %}
+        when {{ a }}.{{ needed }} = {{ b }}.{{ needed }} then {{ string_edit_distance(a ~ '.' ~ column, b ~ '.' ~ column) }}
+        {%- endif %}
     end as {{ column.replace('_digits', '') }}_edits,
     {%- endfor %}
     -- one first name is a nickname of the other (int_customer_identity__name_alias_pairs)

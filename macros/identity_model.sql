@@ -429,7 +429,9 @@
 {#- `materialized ` before a CTE's body on PostgreSQL, which otherwise inlines a CTE read once
     and, in a cross join with a one-row aggregate, may compute that aggregate again for every
     row: each EM step reads the one before, so that would grow exponentially. DuckDB and Spark
-    compute a one-row side once. -#}
+    compute a one-row side once. Likewise a pair's similarities (identity_pair_columns): an
+    inlined select's columns are copied into every expression that reads them, and each copy
+    calls the PL/pgSQL function again. -#}
 {% macro identity_step_cte() -%}
     {{ return(adapter.dispatch('identity_step_cte', 'crm_warehouse')()) }}
 {%- endmacro %}

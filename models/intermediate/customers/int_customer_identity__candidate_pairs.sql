@@ -67,7 +67,8 @@ pairs as (
     group by record_id_a, record_id_b
 ),
 
-joined as (
+-- materialized on PostgreSQL, which would otherwise copy each similarity into every use above
+joined as {{ identity_step_cte() }}(
     select
         pairs.rule_rank,
         {%- for rule in rules %}

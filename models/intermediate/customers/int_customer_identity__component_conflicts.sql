@@ -35,7 +35,8 @@ component_members as (
         )
 ),
 
-member_pairs as (
+-- materialized on PostgreSQL, which would otherwise copy each similarity into every use above
+member_pairs as {{ identity_step_cte() }}(
     select
         a.label,
         {{ identity_pair_columns('a', 'b') }}

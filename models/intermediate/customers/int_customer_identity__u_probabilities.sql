@@ -65,7 +65,8 @@ random_pairs as (
     where sampled.record_id <> b.record_id
 ),
 
-random_joined as (
+-- materialized on PostgreSQL, which would otherwise copy each similarity into every use above
+random_joined as {{ identity_step_cte() }}(
     select
         {{ identity_pair_columns('a', 'b') }}
     from random_pairs

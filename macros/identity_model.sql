@@ -343,6 +343,19 @@
     )
 {%- endmacro %}
 
+{#- SQL: the rows 1 .. `count` of one integer column `column` (the chain guard's cuts, u's offsets). -#}
+{% macro identity_numbers(column, count) -%}
+    {%- for number in range(1, count + 1) %}
+    select {{ number }} as {{ column }}{{ ' union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- SQL: a merged pair's weight for the chain guard and for a record's strongest link: a
+    reviewed must_link outweighs any model match, so it is never cut. -#}
+{% macro identity_link_weight(decision='decision', match_weight='match_weight') -%}
+    case when {{ decision }} = 'must_link' then 1e9 else {{ match_weight }} end
+{%- endmacro %}
+
 {#-
     CTEs <name>_0 .. <name>_<passes>: connected components of the pairs in `edges`
     (record_id_a, record_id_b) over the records in `nodes` (record_id) by label propagation:

@@ -38,8 +38,7 @@ conflicted_pairs as (
         match_pairs.decision,
         dense_rank() over (
             partition by conflicted_records.component_label
-            -- a reviewed must_link is never cut
-            order by case when match_pairs.decision = 'must_link' then 1e9 else match_pairs.match_weight end
+            order by {{ identity_link_weight('match_pairs.decision', 'match_pairs.match_weight') }}
         ) as weakness_rank
     from match_pairs
     inner join conflicted_records on match_pairs.record_id_a = conflicted_records.record_id
@@ -47,9 +46,7 @@ conflicted_pairs as (
 ),
 
 cuts as (
-    {%- for cut in range(1, max_cuts + 1) %}
-    select {{ cut }} as cut{{ ' union all' if not loop.last }}
-    {%- endfor %}
+    {{- identity_numbers('cut', max_cuts) }}
 ),
 
 cut_records as (

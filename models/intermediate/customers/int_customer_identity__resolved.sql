@@ -38,8 +38,7 @@ merged_pairs as (
         record_id_a,
         record_id_b,
         decision,
-        -- a reviewed must_link is never cut
-        case when decision = 'must_link' then 1e9 else match_weight end as link_weight,
+        {{ identity_link_weight() }} as link_weight,
         agreeing_fields
     from match_pairs
     where decision in ('match', 'must_link')

@@ -40,9 +40,7 @@ sample_settings as (
 ),
 
 sample_offsets as (
-    {%- for offset in range(1, offsets + 1) %}
-    select {{ offset }} as sample_offset{{ ' union all' if not loop.last }}
-    {%- endfor %}
+    {{- identity_numbers('sample_offset', offsets) }}
 ),
 
 -- each sampled record with the position of its partner at every offset

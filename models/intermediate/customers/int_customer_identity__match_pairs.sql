@@ -65,23 +65,13 @@ scored as (
     cross join weights
 ),
 
--- every scored pair and every reviewed one
-pair_keys as (
-    select
-        record_id_a,
-        record_id_b
-    from scored
-    union
-    select
-        record_id_a,
-        record_id_b
-    from reviewed
-),
-
+-- every scored pair (with its reviewed decision, if any), then the reviewed pairs the blocking
+-- did not find: no distinct over all candidate pairs, which at scale costs as much as scoring them
 pairs as (
+    {%- for side in ['scored', 'reviewed'] %}
     select
-        pair_keys.record_id_a,
-        pair_keys.record_id_b,
+        {{ side }}.record_id_a,
+        {{ side }}.record_id_b,
         scored.blocking_rule,
         coalesce(scored.is_name_swapped, false) as is_name_swapped,
         coalesce(scored.is_conflicting, false) as is_conflicting,
@@ -94,11 +84,18 @@ pairs as (
         {%- for c in comparisons %}
         + scored.{{ c.field }}_weight
         {%- endfor %} as match_weight
-    from pair_keys
-    left join scored
-        on pair_keys.record_id_a = scored.record_id_a and pair_keys.record_id_b = scored.record_id_b
+    {%- if side == 'scored' %}
+    from scored
     left join reviewed
-        on pair_keys.record_id_a = reviewed.record_id_a and pair_keys.record_id_b = reviewed.record_id_b
+        on scored.record_id_a = reviewed.record_id_a and scored.record_id_b = reviewed.record_id_b
+    union all
+    {%- else %}
+    from reviewed
+    left join scored
+        on reviewed.record_id_a = scored.record_id_a and reviewed.record_id_b = scored.record_id_b
+    where scored.record_id_a is null
+    {%- endif %}
+    {%- endfor %}
 )
 
 select

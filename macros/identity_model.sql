@@ -327,20 +327,15 @@
     cast({{ '%.10f' | format((2 ** (code - 1)) / (2 ** levels - 1)) }} as {{ type_double() }})
 {%- endmacro %}
 
-{#- SQL: the probability that a pattern is a match, from a one-row set of m_<field>_<code> and
-    match_share (`params`), one of u_<field>_<code> (`u`) and gamma_<field> columns (`patterns`). -#}
-{% macro identity_posterior(params, u, patterns) -%}
-    {%- set m_product = [] -%}
-    {%- set u_product = [] -%}
+{#- SQL: the probability of a pattern's levels (gamma_<field> columns of `patterns`) when each
+    field is independent, from a one-row set of <prefix>_<field>_<code> (m: of a match; u: of
+    a non-match): the product over the fields. -#}
+{% macro identity_likelihood(prefix, patterns) -%}
+    {%- set factors = [] -%}
     {%- for c in identity_comparisons() -%}
-        {%- do m_product.append(identity_probability(c.field, patterns ~ '.gamma_' ~ c.field, params ~ '.m')) -%}
-        {%- do u_product.append(identity_probability(c.field, patterns ~ '.gamma_' ~ c.field, u ~ '.u')) -%}
+        {%- do factors.append(identity_probability(c.field, patterns ~ '.gamma_' ~ c.field, prefix)) -%}
     {%- endfor -%}
-    {{ params }}.match_share * {{ m_product | join(' * ') }}
-    / (
-        {{ params }}.match_share * {{ m_product | join(' * ') }}
-        + (1 - {{ params }}.match_share) * {{ u_product | join(' * ') }}
-    )
+    {{ factors | join(' * ') }}
 {%- endmacro %}
 
 {#- SQL: the rows 1 .. `count` of one integer column `column` (the chain guard's cuts, u's offsets). -#}
@@ -439,16 +434,22 @@
     end
 {%- endmacro %}
 
-{#- `materialized ` before a CTE's body on PostgreSQL, which otherwise inlines a CTE read once
-    and, in a cross join with a one-row aggregate, may compute that aggregate again for every
-    row: each EM step reads the one before, so that would grow exponentially. DuckDB and Spark
-    compute a one-row side once. Likewise a pair's similarities (identity_pair_columns): an
-    inlined select's columns are copied into every expression that reads them, and each copy
-    calls the PL/pgSQL function again. -#}
-{% macro identity_step_cte() -%}
-    {{ return(adapter.dispatch('identity_step_cte', 'crm_warehouse')()) }}
+{#- `materialized ` before a CTE's body where the engine would otherwise inline it badly:
+    - PostgreSQL inlines a CTE read once and, in a cross join with a one-row aggregate, may
+      compute that aggregate again for every row: each EM step reads the one before, so that
+      would grow exponentially. Likewise a pair's similarities (identity_pair_columns): an
+      inlined select's columns are copied into every expression that reads them, and each copy
+      calls the PL/pgSQL function again.
+    - DuckDB computes a one-row side once, but its filter pushdown takes seconds over the chain
+      of EM steps when they are inlined (4 s of the 4.3 s of the m probabilities on 3,000
+      records); `one_row` steps are materialized there too (0.5 s).
+    Spark has no materialized CTEs; it computes a one-row side once. -#}
+{% macro identity_step_cte(one_row=false) -%}
+    {{ return(adapter.dispatch('identity_step_cte', 'crm_warehouse')(one_row)) }}
 {%- endmacro %}
 
-{% macro default__identity_step_cte() %}{% endmacro %}
+{% macro default__identity_step_cte(one_row) %}{% endmacro %}
 
-{% macro postgres__identity_step_cte() %}materialized {% endmacro %}
+{% macro duckdb__identity_step_cte(one_row) %}{{ 'materialized ' if one_row }}{% endmacro %}
+
+{% macro postgres__identity_step_cte(one_row) %}materialized {% endmacro %}

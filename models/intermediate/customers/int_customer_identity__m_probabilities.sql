@@ -13,7 +13,9 @@
 -- that two records are one person. EM is unrolled (`identity_em_iterations` steps) over the
 -- distinct comparison patterns (int_customer_identity__comparison_patterns, a small table), so
 -- every engine runs it as plain SQL; each step's parameters are one row, materialised where the
--- engine would otherwise recompute them for every pattern (identity_step_cte).
+-- engine would otherwise recompute them for every pattern or take long to plan the chain of
+-- steps (identity_step_cte). A pattern's likelihood as a non-match (u) is the same in every
+-- step, so it is computed once.
 {#- Spark: its analyzer stops after 100 passes, and the unrolled steps nest deeper than that;
     inferring filters from constraints is exponential in the steps' wide expressions -#}
 {{ config(pre_hook=[
@@ -44,11 +46,15 @@ u_probabilities as (
 -- training session {{ loop.index }}: pairs found by `{{ session.rule }}`; it does not learn
 -- {{ session.blocked_fields | join(', ') }}
 {{ s }}_patterns as (
-    select * from comparison_patterns
-    where training_rule = '{{ session.rule }}'
+    select
+        patterns.*,
+        {{ identity_likelihood('u_probabilities.u', 'patterns') }} as u_likelihood
+    from comparison_patterns as patterns
+    cross join u_probabilities
+    where patterns.training_rule = '{{ session.rule }}'
 ),
 
-{{ s }}_params_0 as {{ identity_step_cte() }}(
+{{ s }}_params_0 as {{ identity_step_cte(one_row=true) }}(
     select
         {{ initial_share_sql }} as match_share,
         {%- for c in comparisons %}
@@ -59,43 +65,62 @@ u_probabilities as (
 ),
 {%- for i in range(1, iterations + 1) %}
 
-{{ s }}_posteriors_{{ i }} as (
+-- step {{ i }}: each pattern's probability of being a match under step {{ i - 1 }}'s parameters
+{{ s }}_likelihoods_{{ i }} as (
     select
         patterns.*,
-        {{ identity_posterior('params', 'u_probabilities', 'patterns') }} as match_probability
+        params.match_share * {{ identity_likelihood('params.m', 'patterns') }} as match_likelihood,
+        (1 - params.match_share) * patterns.u_likelihood as non_match_likelihood
     from {{ s }}_patterns as patterns
     cross join {{ s }}_params_{{ i - 1 }} as params
-    cross join u_probabilities
 ),
 
-{{ s }}_params_{{ i }} as {{ identity_step_cte() }}(
+{{ s }}_posteriors_{{ i }} as (
     select
-        coalesce(
-            {{ exact_sum('pair_count * match_probability') }} / sum(pair_count), {{ initial_share_sql }}
-        ) as match_share,
+        *,
+        match_likelihood / (match_likelihood + non_match_likelihood) as match_probability
+    from {{ s }}_likelihoods_{{ i }}
+),
+
+-- the expected matches: in all, and at each level of each field the session learns
+{{ s }}_sums_{{ i }} as (
+    select
+        {%- for c in comparisons if c.field not in session.blocked_fields %}
+        {%- for level in c.levels %}
+        {%- set expected = 'case when gamma_' ~ c.field ~ ' = ' ~ loop.index
+            ~ ' then pair_count * match_probability else 0 end' %}
+        {{ exact_sum(expected) }} as matches_{{ c.field }}_{{ loop.index }},
+        {%- endfor %}
+        {%- endfor %}
+        {{ exact_sum('pair_count * match_probability') }} / sum(pair_count) as match_share
+    from {{ s }}_posteriors_{{ i }}
+),
+
+-- each level's share of the expected matches that have the field (a half match added to every
+-- level, so a level never seen is unlikely, not impossible)
+{{ s }}_params_{{ i }} as {{ identity_step_cte(one_row=true) }}(
+    select
+        coalesce(match_share, {{ initial_share_sql }}) as match_share,
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
+        {%- set field = c.field %}
         {%- for level in c.levels %}
-        {%- if c.field in session.blocked_fields %}
+        {%- if field in session.blocked_fields %}
         {{ identity_initial_m(loop.index, c.levels | length) }}
         {%- else %}
         coalesce(
-            (
-                {{ exact_sum(
-                    'case when gamma_' ~ c.field ~ ' = ' ~ loop.index
-                    ~ ' then pair_count * match_probability else 0 end'
-                ) }}
-                + cast({{ pseudo_count }} as {{ type_double() }})
-            )
+            (matches_{{ field }}_{{ loop.index }} + cast({{ pseudo_count }} as {{ type_double() }}))
             / (
-                {{ exact_sum('case when gamma_' ~ c.field ~ ' > 0 then pair_count * match_probability else 0 end') }}
+                {%- for other in c.levels %}
+                {{ '+ ' if not loop.first }}matches_{{ field }}_{{ loop.index }}
+                {%- endfor %}
                 + cast({{ pseudo_count * c.levels | length }} as {{ type_double() }})
             ),
             {{ identity_initial_m(loop.index, c.levels | length) }}
         )
-        {%- endif %} as m_{{ c.field }}_{{ loop.index }}
+        {%- endif %} as m_{{ field }}_{{ loop.index }}
         {{- ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-    from {{ s }}_posteriors_{{ i }}
+    from {{ s }}_sums_{{ i }}
 ),
 {%- endfor %}
 {%- endfor %}

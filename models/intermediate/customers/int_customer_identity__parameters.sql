@@ -96,12 +96,12 @@ pattern_bayes_factors as {{ identity_step_cte() }}(
     cross join u_probabilities
 ),
 
-prior_0 as {{ identity_step_cte() }}(
+prior_0 as {{ identity_step_cte(one_row=true) }}(
     select {{ initial_share_sql }} as match_share
 ),
 {%- for i in range(1, iterations + 1) %}
 
-prior_{{ i }} as {{ identity_step_cte() }}(
+prior_{{ i }} as {{ identity_step_cte(one_row=true) }}(
     select
         coalesce(
             {%- set share = 'prior_' ~ (i - 1) ~ '.match_share' %}

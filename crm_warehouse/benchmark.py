@@ -50,17 +50,39 @@ REPO = project_dir()
 BIN = Path(sys.executable).parent
 
 
+# Runs the command given after it as its child and prints the child's peak RSS (KiB) to the file
+# named first. A child's peak RSS as the kernel reports it starts from its parent's RSS at the
+# fork and survives exec, so a small command started straight from this (large) process would
+# report this process's size; started from this small one, it reports its own.
+PEAK_RSS_SHIM = (
+    "import os, sys; pid = os.fork()\n"
+    "if pid == 0: os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))"
+)
+
+
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
     """Run one command; return (wall seconds, peak RSS in MiB) of that process alone."""
+    peak_file = log.with_suffix(".peak_rss")
     started = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS_SHIM, str(peak_file), *command],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     seconds = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"benchmark: {' '.join(command)} failed with exit code {code}; see {log}")
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    if process.returncode != 0:
+        peak_file.unlink(missing_ok=True)
+        raise SystemExit(f"benchmark: {' '.join(command)} failed with exit code {process.returncode}; see {log}")
+    peak_kib = int(peak_file.read_text())  # ru_maxrss is in KiB on Linux
+    peak_file.unlink()
+    return seconds, peak_kib / 1024
 
 
 def ratios(measured: dict[str, float]) -> list[str]:

@@ -64,7 +64,8 @@ PEAK_RSS_SHIM = (
 
 
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run one command; return (wall seconds, peak RSS in MiB) of that process alone."""
+    """Run one command; return (wall seconds, peak RSS in MiB) of that process alone. The wall
+    time includes the shim's Python start (a few hundredths of a second)."""
     peak_file = log.with_suffix(".peak_rss")
     started = time.perf_counter()
     with log.open("w") as out:

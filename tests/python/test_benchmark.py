@@ -25,13 +25,12 @@ def test_a_steps_peak_memory_is_its_own_not_the_benchmarks(tmp_path: Path) -> No
     from a benchmark process holding 400 MiB must still report its own few MiB, and a step that
     holds 200 MiB at least that."""
     ballast = held(400)
-    small_seconds, small_peak = run_measured([sys.executable, "-c", "pass"], {}, tmp_path / "small.log")
+    _, small_peak = run_measured([sys.executable, "-c", "pass"], {}, tmp_path / "small.log")
     holding = f"b = bytearray({200 * MIB})\nfor i in range(0, len(b), 4096): b[i] = 1"
     _, large_peak = run_measured([sys.executable, "-c", holding], {}, tmp_path / "large.log")
-    assert len(ballast) == 400 * MIB
+    del ballast  # held until both steps are measured
     assert small_peak < 100, f"a bare Python start measured {small_peak:.0f} MiB: the benchmark's own memory"
     assert 200 <= large_peak < 400, f"a step holding 200 MiB measured {large_peak:.0f} MiB"
-    assert small_seconds > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["large.log", "small.log"]
 
 

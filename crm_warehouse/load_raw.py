@@ -4,9 +4,12 @@
 The contract names four tables and their columns (see the README). Every file is read whole
 and checked before anything is written: an unexpected or missing file, an empty file, a row
 with more or fewer fields than the header, a missing required column, a value that cannot
-be cast or does not fit the contract type, a money value with more than 4 decimals, a
-negative cost or price, an empty key or an unknown enum value stops the load with an error
-that names the file, the column, an example row and the count of bad values. The writes then
+be cast or does not fit the contract type, a number in text that is not written plainly in
+digits (2.5 or 0x10 for a whole number: never rounded or reinterpreted), a money value with
+more than 4 decimals, a negative cost or price, an empty key, an unknown enum value, text with
+a control character or longer than 1,000 characters, or a Parquet column named twice in
+different case stops the load with an error that names the file, the column, an example row
+and the count of bad values. The writes then
 happen in one transaction, so a failed load leaves the warehouse as it was.
 
 CSV files are parsed as standard CSV (RFC 4180: double quotes, doubled to escape) with the
@@ -16,6 +19,11 @@ no rows is refused unless ``--allow-empty TABLE`` says the table really is empty
 ``--append`` the files are added as a new batch; a file whose rows were already loaded into
 the same table (same parsed content, whatever its format, compression or row order) is
 skipped, so re-running an append never duplicates rows. Extra columns are kept.
+
+Time zones: a timestamp that carries a zone (a Parquet TIMESTAMPTZ column, or text ending in Z
+or an offset such as +05:00) is converted to --time-zone (UTC unless said otherwise), never to
+the zone of the machine that runs the loader; a timestamp without a zone is taken as written.
+An append must use the zone of the batches before it.
 """
 
 from __future__ import annotations
@@ -58,13 +66,15 @@ def empty_files(staged: dict[str, StagedFile], append: bool, allow_empty: set[st
     ]
 
 
-def stage(con: duckdb.DuckDBPyConnection, files: dict[str, Path], append: bool, allow_empty: set[str]) -> dict:
+def stage(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], append: bool, allow_empty: set[str], time_zone: str = "UTC"
+) -> dict:
     """Every file opened and checked; a LoadError with every problem of every file, or the staged files."""
     staged: dict[str, StagedFile] = {}
     problems: list[str] = []
     for name, path in files.items():
         try:
-            staged[name] = StagedFile(con, CONTRACT[name], path)
+            staged[name] = StagedFile(con, CONTRACT[name], path, time_zone)
         except LoadError as exc:
             problems.append(str(exc))
             continue
@@ -76,6 +86,45 @@ def stage(con: duckdb.DuckDBPyConnection, files: dict[str, Path], append: bool, 
     return staged
 
 
+def check_time_zone(con: duckdb.DuckDBPyConnection, time_zone: str) -> None:
+    """The time zone must be one DuckDB knows (an IANA name such as UTC or Europe/Berlin)."""
+    try:
+        con.execute("select timestamptz '2000-01-01 00:00:00+00' at time zone ?", [time_zone]).fetchone()
+    except duckdb.Error as exc:
+        raise LoadError(
+            f"--time-zone {time_zone!r}: not a time zone name; use an IANA name such as UTC, Europe/Berlin "
+            "or America/New_York"
+        ) from exc
+
+
+def check_ledger_time_zone(con: duckdb.DuckDBPyConnection, time_zone: str) -> None:
+    """An append converts zoned timestamps to the zone of the earlier batches, or its rows would be
+    shifted against theirs (and a file loaded before would not be recognised)."""
+    exists = one(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [RAW_SCHEMA, BATCH_TABLE],
+        )
+    )[0]
+    if not exists:
+        return
+    columns = {r[0] for r in con.execute(f"describe {RAW_SCHEMA}.{BATCH_TABLE}").fetchall()}
+    if "time_zone" not in columns:
+        return
+    zones = [
+        r[0]
+        for r in con.execute(
+            f"select distinct time_zone from {RAW_SCHEMA}.{BATCH_TABLE} where time_zone is not null"
+        ).fetchall()
+    ]
+    other = [zone for zone in zones if zone != time_zone]
+    if other:
+        raise LoadError(
+            f"--time-zone {time_zone!r}: the batches loaded before converted timestamps to {other[0]!r}; "
+            f"append with --time-zone {other[0]} (or reload everything without --append)"
+        )
+
+
 def prepare_ledger(con: duckdb.DuckDBPyConnection, append: bool) -> None:
     """The batch ledger: which file's rows were loaded into which table, in which batch."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
@@ -83,11 +132,13 @@ def prepare_ledger(con: duckdb.DuckDBPyConnection, append: bool) -> None:
         con.execute(f"drop table if exists {RAW_SCHEMA}.{BATCH_TABLE}")
     con.execute(
         f"create table if not exists {RAW_SCHEMA}.{BATCH_TABLE} (batch_id VARCHAR, table_name VARCHAR, "
-        "file_name VARCHAR, content_hash VARCHAR, row_count BIGINT, loaded_at TIMESTAMP)"
+        "file_name VARCHAR, content_hash VARCHAR, row_count BIGINT, loaded_at TIMESTAMP, time_zone VARCHAR)"
     )
     batch_columns = {r[0] for r in con.execute(f"describe {RAW_SCHEMA}.{BATCH_TABLE}").fetchall()}
     if "content_sha256" in batch_columns:  # written by loaders before content hashing
         con.execute(f"alter table {RAW_SCHEMA}.{BATCH_TABLE} rename column content_sha256 to content_hash")
+    if "time_zone" not in batch_columns:  # written by loaders before the time-zone option
+        con.execute(f"alter table {RAW_SCHEMA}.{BATCH_TABLE} add column time_zone VARCHAR")
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, table: str, src: StagedFile) -> str | None:
@@ -115,7 +166,11 @@ def append_rows(con: duckdb.DuckDBPyConnection, target: str, src: StagedFile, ba
 
 
 def write_table(
-    con: duckdb.DuckDBPyConnection, table: Table, src: StagedFile | None, append: bool, batch_id: str
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    src: StagedFile | None,
+    append: bool,
+    batch_id: str,
 ) -> str | None:
     """One table of the batch written; its report line, or None when there is nothing to say."""
     target = f"{RAW_SCHEMA}.{quote(table.name)}"
@@ -139,8 +194,9 @@ def write_table(
     else:
         con.execute(f"create or replace table {target} as {src.select_sql(batch_id, LOAD_TIME)}")
     con.execute(
-        f"insert into {RAW_SCHEMA}.{BATCH_TABLE} values (?, ?, ?, ?, ?, {LOAD_TIME})",
-        [batch_id, table.name, src.path.name, src.content_hash, src.rows],
+        f"insert into {RAW_SCHEMA}.{BATCH_TABLE} by name select ? as batch_id, ? as table_name, ? as file_name, "
+        f"? as content_hash, ? as row_count, {LOAD_TIME} as loaded_at, ? as time_zone",
+        [batch_id, table.name, src.path.name, src.content_hash, src.rows, src.time_zone],
     )
     extras = f" (extra columns kept: {', '.join(src.extras)})" if src.extras else ""
     return f"{table.name}: {src.rows:,} rows from {src.path.name} in batch {batch_id}{extras}"
@@ -152,6 +208,7 @@ def load(
     append: bool,
     memory_limit: str | None = None,
     allow_empty: set[str] | frozenset[str] = frozenset(),
+    time_zone: str = "UTC",
 ) -> list[str]:
     """Validate and load; returns the report lines. Raises LoadError and writes nothing on a problem."""
     unknown = sorted(set(allow_empty) - set(CONTRACT))
@@ -165,7 +222,10 @@ def load(
     try:
         if memory_limit:
             con.execute("set memory_limit = ?", [memory_limit])
-        staged = stage(con, files, append, set(allow_empty))
+        check_time_zone(con, time_zone)
+        if append:
+            check_ledger_time_zone(con, time_zone)
+        staged = stage(con, files, append, set(allow_empty), time_zone)
         hashes = "".join(f"{t}:{s.content_hash}" for t, s in sorted(staged.items()))
         batch_id = hashlib.sha256(hashes.encode()).hexdigest()[:16]
         con.execute("begin transaction")
@@ -209,9 +269,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TABLE",
         help="in a full load, accept a file with no data rows for TABLE (repeat for several tables)",
     )
+    parser.add_argument(
+        "--time-zone",
+        default=os.environ.get("CRM_TIME_ZONE", "UTC"),
+        help="timestamps that carry a zone (Parquet TIMESTAMPTZ, text ending in Z or +hh:mm) are converted to "
+        "this zone; timestamps without one are taken as written (default: $CRM_TIME_ZONE or UTC; the machine's "
+        "own zone is never used)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = load(args.folder, args.warehouse, args.append, args.memory_limit, set(args.allow_empty))
+        report = load(
+            args.folder, args.warehouse, args.append, args.memory_limit, set(args.allow_empty), args.time_zone
+        )
     except LoadError as exc:
         print(f"load_raw: nothing was loaded; fix these problems first:\n{exc}", file=sys.stderr)
         return 2

@@ -30,6 +30,9 @@ class Table:
 
 MONEY = "DECIMAL(18,4)"
 MONEY_SCALE = 4
+# The longest text value the loader accepts in a contract column (a name, an address, an id);
+# longer values are delivery errors (a whole document pasted into a field), not data.
+MAX_TEXT_LENGTH = 1000
 # What a value must fit, in the user's words (the contract types' ranges).
 TYPE_WORDS = {
     "INTEGER": "a whole number between -2,147,483,648 and 2,147,483,647",

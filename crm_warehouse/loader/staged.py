@@ -9,6 +9,7 @@ import duckdb
 
 from crm_warehouse.db import one
 from crm_warehouse.loader.contract import (
+    MAX_TEXT_LENGTH,
     META_COLUMNS,
     META_TYPES,
     MONEY,
@@ -22,12 +23,19 @@ from crm_warehouse.loader.contract import (
 )
 from crm_warehouse.loader.files import csv_error_words, csv_header
 
+# text that ends in a time and a zone: Z, +05, +0530 or +05:30
+ZONED_TEXT = r"[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)? *(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+# how a whole number and a decimal number are written in text: digits, a sign, a decimal point and
+# an exponent; nothing DuckDB would also read (2.5 rounded to 3, 0x10 as 16, 1_000 as 1000)
+WHOLE_TEXT = r"[+-]?[0-9]+"
+DECIMAL_TEXT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
 
 class StagedFile:
     """One file opened as a temporary view, with its columns matched to the contract."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
-        self.con, self.table, self.path = con, table, path
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, path: Path, time_zone: str = "UTC") -> None:
+        self.con, self.table, self.path, self.time_zone = con, table, path, time_zone
         self.view = f"_src_{table.name}"
         source = literal(str(path))
         if path.name.lower().endswith(".parquet"):
@@ -52,6 +60,8 @@ class StagedFile:
                 f"{path.name}: cannot be read as {path.suffix.lstrip('.')}: {str(exc).splitlines()[0]}"
             ) from exc
         self.source_types = {name: dtype for name, dtype, *_ in described if name != "_row"}
+        if path.name.lower().endswith(".parquet"):
+            self.refuse_case_duplicates(source)
         # contract column -> the file's column (matched ignoring case and surrounding spaces)
         by_key = {name.strip().lower(): name for name in self.source_types}
         self.present = {c.name: by_key[c.name] for c in table.columns if c.name in by_key}
@@ -62,15 +72,44 @@ class StagedFile:
         self.rows = 0
         self.content_hash = ""
 
+    def refuse_case_duplicates(self, source: str) -> None:
+        """A Parquet file may name a column twice in different case (quantity and Quantity); DuckDB
+        would read the second as Quantity_1 and the loader would take the first without a word."""
+        names = [row[0] for row in self.con.execute(f"select name from parquet_schema({source})").fetchall()[1:]]
+        contract_names = {c.name for c in self.table.columns}
+        seen: dict[str, str] = {}
+        for name in names:
+            key = name.strip().lower()
+            if key in contract_names and key in seen:
+                raise LoadError(
+                    f"{self.path.name}: the file has two columns for {key!r} ({seen[key]!r} and {name!r}); "
+                    "column names are matched ignoring case, so keep one"
+                )
+            seen[key] = name
+
     def typed(self, column: Column) -> str:
-        """SQL for the contract column cast to its type (null when the file lacks it)."""
+        """SQL for the contract column cast to its type (null when the file lacks it).
+
+        Time zones: a timestamp with a zone (a Parquet TIMESTAMPTZ, or text ending in Z or an
+        offset such as +05:00) is converted to the loader's time zone (--time-zone, UTC by
+        default), whatever the zone of the machine; a timestamp without one is taken as written."""
         if column.name not in self.present:
             return f"null::{column.type}"
         src = quote(self.present[column.name])
+        source_type = self.source_types[self.present[column.name]]
         if column.type == "VARCHAR":
             return f"{src}::VARCHAR"
-        if self.source_types[self.present[column.name]] == "VARCHAR":
+        zone = literal(self.time_zone)
+        if column.type in ("TIMESTAMP", "DATE") and source_type == "TIMESTAMP WITH TIME ZONE":
+            return f"cast({src} at time zone {zone} as {column.type})"
+        if source_type == "VARCHAR":
             src = f"trim({src})"
+            if column.type in ("TIMESTAMP", "DATE"):
+                return (
+                    f"case when regexp_matches({src}, '{ZONED_TEXT}') "
+                    f"then cast(try_cast({src} as TIMESTAMPTZ) at time zone {zone} as {column.type}) "
+                    f"else try_cast({src} as {column.type}) end"
+                )
         return f"try_cast({src} as {column.type})"
 
     @staticmethod
@@ -96,10 +135,44 @@ class StagedFile:
             src = quote(self.present[column.name])
             source_type = self.source_types[self.present[column.name]]
             typed = self.typed(column)
+            blank = f"nullif(trim({src}::VARCHAR), '') is null"
             if column.type != "VARCHAR":
                 words = TYPE_WORDS.get(column.type, column.type)
-                blank = f"nullif(trim({src}::VARCHAR), '') is null"
                 result.append((column.name, f"not {words}", f"not ({blank}) and {typed} is null"))
+            if column.type == "INTEGER" and source_type == "VARCHAR":
+                result.append(
+                    (
+                        column.name,
+                        "not a whole number written in digits (2.5, 0x10, 1_000 or 1e3 would be rounded or "
+                        "reinterpreted; the loader refuses them)",
+                        f"{typed} is not null and not regexp_full_match(trim({src}), '{WHOLE_TEXT}')",
+                    )
+                )
+            if column.type == MONEY and source_type == "VARCHAR":
+                result.append(
+                    (
+                        column.name,
+                        "not a number written in digits with a decimal point (such as 1234.50; 1_000 or "
+                        "1,000.00 are refused)",
+                        f"{typed} is not null and not regexp_full_match(trim({src}), '{DECIMAL_TEXT}')",
+                    )
+                )
+            if column.type == "VARCHAR":
+                result.append(
+                    (
+                        column.name,
+                        "with a control character (a NUL, tab, line break or another character below "
+                        "U+0020; replace it in the source)",
+                        f"regexp_matches({src}::VARCHAR, '[\\x00-\\x1f\\x7f]')",
+                    )
+                )
+                result.append(
+                    (
+                        column.name,
+                        f"longer than {MAX_TEXT_LENGTH:,} characters",
+                        f"length({src}::VARCHAR) > {MAX_TEXT_LENGTH}",
+                    )
+                )
             if (
                 column.type == "INTEGER"
                 and source_type in ("DOUBLE", "FLOAT")
@@ -171,8 +244,9 @@ class StagedFile:
                 row, value = one(
                     self.con.execute(f"select _row, {src}::VARCHAR from {self.view} where {pred} order by _row limit 1")
                 )
+                shown = value if value is None or len(value) <= 80 else value[:80] + "..."
                 problems.append(
-                    f"{name}: column {col!r}: {bad} value{'s' if bad != 1 else ''} {problem}, e.g. row {row}: {value!r}"
+                    f"{name}: column {col!r}: {bad} value{'s' if bad != 1 else ''} {problem}, e.g. row {row}: {shown!r}"
                 )
         return problems
 

@@ -80,6 +80,31 @@
             ~ "'; use one of " ~ z_scores().keys() | sort | join(', ')) -%}
     {%- endif -%}
 
+    {%- for name in ['max_customer_age_years', 'future_timestamp_tolerance_hours', 'late_arrival_hours',
+                     'fct_sales_lookback_days'] -%}
+        {%- set value = var(name) -%}
+        {%- if not (value is number and value == value | int and value >= 0) -%}
+            {%- do problems.append(name ~ " is '" ~ value ~ "'; it must be a whole number >= 0") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- the phone vars are written into SQL: digits only, or a quote would break the build -#}
+    {%- if not modules.re.match('^[0-9]{1,3}$', var('phone_country_code') | string) -%}
+        {%- do problems.append("phone_country_code is '" ~ var('phone_country_code')
+            ~ "'; it must be 1 to 3 digits, such as 1 or 44") -%}
+    {%- endif -%}
+    {%- set national = var('phone_national_length') -%}
+    {%- if not (national is number and national == national | int and 4 <= national <= 15) -%}
+        {%- do problems.append("phone_national_length is '" ~ national ~ "'; it must be a whole number from 4 to 15") -%}
+    {%- endif -%}
+    {%- if var('trust_returns_beyond_sales') not in [true, false] -%}
+        {%- do problems.append("trust_returns_beyond_sales is '" ~ var('trust_returns_beyond_sales')
+            ~ "'; it must be true or false") -%}
+    {%- endif -%}
+    {%- if not is_iso_date(var('earliest_transaction_date')) -%}
+        {%- do problems.append("earliest_transaction_date is '" ~ var('earliest_transaction_date')
+            ~ "'; it must be a real date written YYYY-MM-DD") -%}
+    {%- endif -%}
+
     {%- for name in ['as_of_date', 'history_start_date'] -%}
         {%- set value = var(name) -%}
         {%- if value is not none and not is_iso_date(value) -%}

@@ -8,7 +8,9 @@ Python from the rows written, never read back from the warehouse first.
   product, the business's own source-system names, a customer with returns only;
 - edge: one customer (two records with non-ASCII names), dates in 2085-2095, 100,005 lines in a
   CSV whose quoted fields (with commas) start after row 100,000, and money at the contract's
-  limits (quantity 2,147,483,647 x unit price 99,999,999,999,999.9999).
+  limits (quantity 2,147,483,647 x unit price 99,999,999,999,999.9999); and after them lines a
+  careless or hostile source sends: dated 0001-01-01, a negative discount, a discount above the
+  line's gross, and a return of more units than were bought.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ class Line:
 @dataclass
 class Shape:
     folder: Path
-    lines: list[Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # the lines that must be trusted
     unit_cost: Decimal = Decimal(0)
+    quarantined: list[tuple[Line, str]] = field(default_factory=list)  # and the reason of each other line
 
 
 def cents(value: Decimal) -> Decimal:
@@ -179,7 +182,7 @@ def edge_shape(folder: Path) -> Shape:
     write_csv(
         folder / "products.csv",
         ["product_id", "product_name", "unit_cost", "list_price"],
-        [["P1", '"Möbel, groß"', str(MAX_MONEY), str(MAX_MONEY)]],
+        [["P1", '"Möbel, groß"', str(MAX_MONEY), str(MAX_MONEY)], ["P2", "Stuhl", str(MAX_MONEY), ""]],
     )
     first, days = dt.datetime(2085, 1, 1, 12), (dt.date(2095, 12, 31) - dt.date(2085, 1, 1)).days
     rows = []
@@ -197,6 +200,23 @@ def edge_shape(folder: Path) -> Shape:
                 str(line.discount),
                 (line.at + dt.timedelta(hours=1)).isoformat(sep=" "),
             ]
+        )
+    # hostile lines after them: nothing here may stretch the calendar or reach the sales unflagged
+    probes = [
+        (Line("H1", 1, "K1", dt.datetime(1, 1, 1, 12), "sale", 1, Decimal("10.00")), "before_earliest_transaction_at"),
+        (Line("H2", 1, "K1", first, "sale", 1, Decimal("50.00"), Decimal("-10.00")), "negative_discount"),
+        (Line("H3", 1, "K1", first, "sale", 1, Decimal("10.00"), Decimal("50.00")), "discount_above_gross"),
+    ]
+    shape.quarantined += probes
+    # P2: bought once (1 unit, in the first order), returned ten times over later: trusted and counted
+    shape.lines.append(Line("T000001", 2, "K1", first, "sale", 1, Decimal("10.00")))
+    shape.lines.append(Line("H4", 1, "K1", first + dt.timedelta(days=30), "return", 10, Decimal("10.00")))
+    for line in [probe for probe, _ in probes] + shape.lines[-2:]:
+        product = "P2" if line.transaction_id in ("T000001", "H4") else "P1"
+        rows.append(
+            [line.transaction_id, str(line.line_number), "K1", "Kasse Süd", product, line.at.isoformat(sep=" ")]
+            + [line.kind, str(line.quantity), str(line.price), str(line.discount)]
+            + [(line.at + dt.timedelta(hours=1)).isoformat(sep=" ")]
         )
     columns = "transaction_id line_number customer_id source_system product_id transaction_at transaction_type"
     write_csv(folder / "transactions.csv", (columns + " quantity unit_price discount_amount loaded_at").split(), rows)
@@ -299,10 +319,42 @@ def test_edge_shape_reads_quoted_fields_after_row_100000(
 ) -> None:
     _, warehouse, _ = edge
     assert warehouse.query(
-        "select transaction_id, _source_row_number from raw.transactions where _source_row_number > 100000 order by 2"
+        "select transaction_id, _source_row_number from raw.transactions "
+        "where _source_row_number between 100001 and 100005 order by 2"
     ) == [(f"T,{i}", i) for i in range(100_001, 100_006)]
     assert warehouse.scalar("select count(*) from raw.transactions where contains(transaction_id, '\"')") == 0
-    assert warehouse.scalar("select product_name from raw.products") == "Möbel, groß"
+    assert warehouse.scalar("select product_name from raw.products where product_id = 'P1'") == "Möbel, groß"
+
+
+def test_edge_shape_quarantines_hostile_lines_and_reconciles(
+    edge: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    """A line dated 0001-01-01 (else the month-end grid would run from year 1 and stop at 9,999
+    months), a discount that raises the price, a discount that makes a sale pay the customer:
+    each quarantined with its reason, nothing lost (raw = fact + quarantine, to the cent)."""
+    shape, warehouse, _ = edge
+    assert warehouse.query(
+        "select transaction_id, reason_code, net_revenue from marts.quarantine_transactions order by 1"
+    ) == [(line.transaction_id, reason, line.revenue()) for line, reason in shape.quarantined]
+    raw_count = len(shape.lines) + len(shape.quarantined)
+    assert warehouse.scalar("select count(*) from raw.transactions") == raw_count
+    assert warehouse.query(
+        "select (select count(*) from marts.fct_sales) + (select count(*) from marts.quarantine_transactions), "
+        "(select sum(net_revenue) from marts.fct_sales) + (select sum(net_revenue) from marts.quarantine_transactions)"
+    ) == [(raw_count, sum((line.revenue() for line, _ in shape.quarantined), shape_revenue(shape)))]
+    # the return of 10 units of P2 after one was bought is trusted (money did go back) and counted
+    assert warehouse.query(
+        "select rows_checked, rows_failing from marts.data_quality_scorecard where rule_name = 'return_beyond_sales'"
+    ) == [(len(shape.lines), 1)]
+    assert warehouse.query(
+        "select rule_name, rows_failing from marts.data_quality_scorecard "
+        "where rule_name in ('before_earliest_transaction_at', 'negative_discount', 'discount_above_gross') "
+        "order by 1"
+    ) == [("before_earliest_transaction_at", 1), ("discount_above_gross", 1), ("negative_discount", 1)]
+
+
+def shape_revenue(shape: Shape) -> Decimal:
+    return sum((line.revenue() for line in shape.lines), Decimal(0))
 
 
 def test_edge_shape_money_at_the_limits_reconciles_to_the_cent(

@@ -9,9 +9,11 @@
 --
 -- Incremental: a run screens the lines of batches not screened yet, every delivery of a line
 -- key that one of them delivers again, the lines of customer records whose resolved customer
--- changed (a merge), and the lines of products that became known (or unknown). Lines of
+-- changed (a merge), the lines of products that became known (or unknown), and the earlier
+-- returns of every customer and product those lines touch (see return_beyond_sales). Lines of
 -- batches no longer in raw (a full reload) are deleted after the run. The result equals a full
--- refresh; a change of the screening vars (future_timestamp_tolerance_hours) needs
+-- refresh; a change of the screening vars (future_timestamp_tolerance_hours,
+-- earliest_transaction_date, trust_returns_beyond_sales) needs
 -- `dbt build --full-refresh`.
 -- On Spark a table rebuilt in full (its Parquet tables have no delete): the incremental result
 -- equals a full refresh, which tests/python/test_incremental.py checks on DuckDB.
@@ -29,9 +31,13 @@
 }}
 {%- set reason_cases = [] %}
 {%- set reason_flags = [] %}
+{%- set line_reason_flags = [] %}
 {%- for reason in quarantine_reasons() %}
 {%- do reason_cases.append("case when " ~ reason.condition ~ " then '" ~ reason.code ~ "' end") %}
 {%- do reason_flags.append("case when " ~ reason.condition ~ " then 1 else 0 end") %}
+{%- if reason.code != 'return_beyond_sales' %}
+{%- do line_reason_flags.append("case when " ~ reason.condition ~ " then 1 else 0 end") %}
+{%- endif %}
 {%- endfor %}
 {%- set line_key = ['transaction_id', 'line_number'] %}
 
@@ -112,7 +118,7 @@ changed_products as (
     where before.is_known_product <> (products.product_id is not null)
 ),
 
-to_screen as (
+changed_lines as (
     select transactions.*
     from transactions
     left join seen_batches on transactions.batch_id = seen_batches.batch_id
@@ -130,6 +136,39 @@ to_screen as (
         or redelivered_keys.transaction_id is not null
         or rekeyed_records.customer_id is not null
         or changed_products.product_id is not null
+),
+
+-- a line of a customer and product can change whether an earlier-screened return of theirs
+-- returns more than was bought (a late sale, a merge): those returns are judged again
+touched_groups as (
+    select distinct
+        identity_map.customer_key,
+        changed_lines.product_id
+    from changed_lines
+    inner join identity_map
+        on
+            changed_lines.source_system = identity_map.source_system
+            and changed_lines.customer_id = identity_map.customer_id
+),
+
+returns_to_judge_again as (
+    select previous.raw_row_key
+    from {{ this }} as previous
+    inner join touched_groups
+        on
+            previous.customer_key = touched_groups.customer_key
+            and previous.product_id = touched_groups.product_id
+    where previous.transaction_type = 'return'
+),
+
+to_screen as (
+    select * from changed_lines
+    union all
+    select transactions.*
+    from transactions
+    inner join returns_to_judge_again on transactions.raw_row_key = returns_to_judge_again.raw_row_key
+    left join changed_lines on transactions.raw_row_key = changed_lines.raw_row_key
+    where changed_lines.raw_row_key is null
 ),
 
 {%- else %}
@@ -227,6 +266,85 @@ joined as (
             and to_screen.customer_id = identity_map.customer_id
     left join products on to_screen.product_id = products.product_id
     left join judged on to_screen.raw_row_key = judged.raw_row_key
+),
+
+-- what is wrong with the line itself or what it refers to (every reason but return_beyond_sales)
+line_judged as (
+    select
+        *,
+        {{ line_reason_flags | join(' + ') }} as line_reason_count
+    from joined
+),
+
+-- Returns of more units than bought: per customer and product, over the lines with nothing
+-- else wrong, in time order (a sale before a return at the same moment), a return after which
+-- the units returned so far exceed the units bought so far. Only customers and products with
+-- a return are looked at.
+return_groups as (
+    select distinct
+        customer_key,
+        product_id
+    from line_judged
+    where transaction_type = 'return' and line_reason_count = 0
+),
+
+counted_lines as (
+    select
+        line_judged.raw_row_key,
+        line_judged.customer_key,
+        line_judged.product_id,
+        line_judged.transaction_at,
+        line_judged.transaction_type,
+        line_judged.quantity
+    from line_judged
+    inner join return_groups
+        on line_judged.customer_key = return_groups.customer_key and line_judged.product_id = return_groups.product_id
+    where line_judged.line_reason_count = 0
+    {%- if is_incremental() %}
+    union all
+    -- the trusted lines screened before, of the same customers and products
+    select
+        previous.raw_row_key,
+        previous.customer_key,
+        previous.product_id,
+        previous.transaction_at,
+        previous.transaction_type,
+        previous.quantity
+    from {{ this }} as previous
+    inner join return_groups
+        on
+            previous.customer_key = return_groups.customer_key
+            and previous.product_id = return_groups.product_id
+    left join line_judged on previous.raw_row_key = line_judged.raw_row_key
+    where line_judged.raw_row_key is null and previous.line_reason_count = 0
+    {%- endif %}
+),
+
+running_units as (
+    {%- set running %}
+        over (
+            partition by customer_key, product_id
+            order by transaction_at, case when transaction_type = 'sale' then 0 else 1 end, raw_row_key
+            rows between unbounded preceding and current row
+        )
+    {%- endset %}
+    select
+        raw_row_key,
+        transaction_type,
+        sum(case when transaction_type = 'return' then quantity else 0 end) {{ running }} as units_returned,
+        sum(case when transaction_type = 'sale' then quantity else 0 end) {{ running }} as units_bought
+    from counted_lines
+),
+
+flagged as (
+    select
+        line_judged.*,
+        coalesce(
+            running_units.transaction_type = 'return' and running_units.units_returned > running_units.units_bought,
+            false
+        ) as is_return_beyond_sales
+    from line_judged
+    left join running_units on line_judged.raw_row_key = running_units.raw_row_key
 )
 
 -- every staged column passes through to the fact and the quarantine
@@ -237,4 +355,4 @@ select
     coalesce({{ reason_cases | join(', ') }}) as reason_code,
     {{ non_null_list(reason_cases) }} as reason_codes,
     {{ reason_flags | join(' + ') }} as reason_count
-from joined
+from flagged

@@ -51,7 +51,14 @@ select
         transaction_at > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), 'loaded_at') }},
         false
     ) as is_future_transaction_at,
+    coalesce(
+        transaction_at < cast('{{ var("earliest_transaction_date") }}' as timestamp),
+        false
+    ) as is_before_earliest_transaction_at,
     coalesce(quantity <= 0, true) as is_non_positive_quantity,
+    discount_amount < 0 as is_negative_discount,
+    -- a discount larger than what the units cost before it would make a sale pay the customer
+    coalesce(discount_amount > cast(quantity as decimal(38, 4)) * unit_price, false) as is_discount_above_gross,
     batch_id,
     source_file,
     source_row_number

@@ -159,6 +159,11 @@ EDGE_CUSTOMERS = (
     ("K1", "Kasse Süd", "Zoë", "Ångström-Øster", "zoe@example.se", "B2C", "111 22", "SE", "2085-01-01 08:00:00"),
     ("W1", "webbutik", "ZOË", "ÅNGSTRÖM-ØSTER", " ZOE@Example.se", "B2C", "111 22", "SE", "2086-05-01 08:00:00"),
 )
+# K1 sent again with another postal code and no newer update time (a conflict: the later row is
+# used), then that row once more (a repeat)
+EDGE_CUSTOMER_CONFLICT = (
+    "K1", "Kasse Süd", "Zoë", "Ångström-Øster", "zoe@example.se", "B2C", "111 23", "SE", "2085-01-01 08:00:00",
+)  # fmt: skip
 
 
 def edge_line(i: int, at: dt.datetime) -> Line:
@@ -178,7 +183,8 @@ def edge_shape(folder: Path) -> Shape:
     folder.mkdir(parents=True)
     shape = Shape(folder, unit_cost=MAX_MONEY)
     header = "customer_id source_system first_name last_name email customer_type postal_code country created_at"
-    write_csv(folder / "customers.csv", header.split(), [list(row) for row in EDGE_CUSTOMERS])
+    rows = [*EDGE_CUSTOMERS, EDGE_CUSTOMER_CONFLICT, EDGE_CUSTOMER_CONFLICT]
+    write_csv(folder / "customers.csv", header.split(), [list(row) for row in rows])
     write_csv(
         folder / "products.csv",
         ["product_id", "product_name", "unit_cost", "list_price"],
@@ -351,6 +357,35 @@ def test_edge_shape_quarantines_hostile_lines_and_reconciles(
         "where rule_name in ('before_earliest_transaction_at', 'negative_discount', 'discount_above_gross') "
         "order by 1"
     ) == [("before_earliest_transaction_at", 1), ("discount_above_gross", 1), ("negative_discount", 1)]
+
+
+def test_edge_shape_keeps_conflicting_customer_rows_visible(
+    edge: tuple[Shape, Warehouse, subprocess.CompletedProcess],
+) -> None:
+    """K1 delivered three times with no update time: rows 1 and 3 differ in postal code, row 4
+    repeats row 3. The later delivery (row 4) is the version in use; row 1 is a conflicting
+    version and row 3 a repeat, both listed with what differs, and the scorecard counts the
+    conflict."""
+    _, warehouse, _ = edge
+    assert warehouse.query(
+        "select source_row_number, reason_code, differing_columns, version_rank from marts.superseded_customer_records "
+        "order by 1"
+    ) == [(1, "conflicting_version", ["postal_code"], 3), (3, "repeated_version", [], 2)]
+    assert (
+        warehouse.scalar(
+            "select count(*) from marts.superseded_customer_records as s inner join raw.customers as r "
+            "on s.in_use_raw_row_key = r._batch_id || ':' || r._source_row_number where r._source_row_number = 4"
+        )
+        == 2
+    )
+    assert warehouse.query(
+        "select rows_checked, rows_failing from marts.data_quality_scorecard "
+        "where rule_name = 'conflicting_record_version'"
+    ) == [(4, 1)]
+    assert (
+        warehouse.scalar("select postal_code from intermediate.int_customer_identity__records where customer_id = 'K1'")
+        == "11123"
+    )
 
 
 def shape_revenue(shape: Shape) -> Decimal:

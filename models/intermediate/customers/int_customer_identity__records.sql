@@ -30,7 +30,7 @@ latest_versions as (
         {{ customer_record_id('source_system', 'customer_id') }} as record_id,
         row_number() over (
             partition by source_system, customer_id
-            order by updated_at desc nulls last, raw_row_key asc
+            order by {{ customer_version_order() }}
         ) as version_rank
     from customers
 ),

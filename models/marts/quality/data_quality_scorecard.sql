@@ -24,6 +24,7 @@
         ('placeholder_phone', 'Phone is a placeholder such as 0000000000'),
         ('missing_phone', 'No phone'),
         ('missing_address', 'No street address or postal code'),
+        ('conflicting_record_version', 'Another row of the record with the same update time and other values; the later delivery is used (superseded_customer_records)'),
         ('shared_email', 'Valid email also used by another resolved customer (household or company mailbox)'),
         ('shared_phone', 'Valid phone also used by another resolved customer (household line or switchboard)'),
     ]),
@@ -57,6 +58,16 @@ identity_map as (
 
 screened as (
     select * from {{ ref('int_transactions__screened') }}
+),
+
+superseded_versions as (
+    select * from {{ ref('int_customers__superseded_versions') }}
+),
+
+conflicting_versions as (
+    select count(*) as conflicting_record_version
+    from superseded_versions
+    where reason_code = 'conflicting_version'
 ),
 
 interactions as (
@@ -114,8 +125,10 @@ customer_rules as (
         {{ count_where("phone_normalised is null") }} as missing_phone,
         {{ count_where("not has_address") }} as missing_address,
         {{ count_where("has_shared_email") }} as shared_email,
-        {{ count_where("has_shared_phone") }} as shared_phone
+        {{ count_where("has_shared_phone") }} as shared_phone,
+        max(conflicting_versions.conflicting_record_version) as conflicting_record_version
     from flagged_customer_records
+    cross join conflicting_versions
 ),
 
 record_rules as (

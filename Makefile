@@ -59,6 +59,7 @@ load: venv ## Load data/demo into schema raw of warehouse.duckdb
 build: dbt-build publish ## dbt build (seeds, models, snapshots, all tests), then publish the serving copy
 
 dbt-build: venv
+	@case "$(notdir $(CRM_WAREHOUSE_PATH))" in *\'*|*\"*) echo "make: CRM_WAREHOUSE_PATH $(CRM_WAREHOUSE_PATH): the warehouse file's name must not contain a quote (dbt-duckdb cannot build it); rename the file" >&2; exit 2;; esac
 	$(call say,[3/6] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
 	$(BIN)/dbt build
 

@@ -214,6 +214,11 @@ def load(
     unknown = sorted(set(allow_empty) - set(CONTRACT))
     if unknown:
         raise LoadError(f"--allow-empty {', '.join(unknown)}: not a table of the raw contract ({', '.join(CONTRACT)})")
+    if "'" in warehouse.name or '"' in warehouse.name:
+        raise LoadError(
+            f"{warehouse}: the warehouse file's name must not contain a quote: dbt-duckdb names the database "
+            "after the file and cannot build it; rename the file (a quote in a folder name is fine)"
+        )
     files = discover(folder, append)
     try:
         con = duckdb.connect(str(warehouse))

@@ -7,15 +7,11 @@
     a reason only when trust_returns_beyond_sales is false (else a trusted line that the
     scorecard counts under trusted_lines). The one home of the rules: the screening model, the
     data-quality scorecard and the documentation all read this list.
-    Each entry: code, SQL condition over int_transactions__screened's inputs, description.
+    Each entry: code, SQL condition over int_transactions__screened's inputs, description, and
+    judged_among_trusted_lines for a reason judged after the others (over the lines they leave).
 -#}
 {% macro quarantine_reasons() -%}
-    {%- set after_the_line = [] -%}
-    {%- if not var('trust_returns_beyond_sales') -%}
-        {%- do after_the_line.append({'code': 'return_beyond_sales', 'condition': 'is_return_beyond_sales',
-            'description': 'Return of more units than the customer had bought of the product by then'}) -%}
-    {%- endif -%}
-    {{ return([
+    {%- set reasons = [
         {'code': 'missing_line_key', 'condition': 'transaction_id is null or line_number is null',
          'description': 'No transaction id or line number'},
         {'code': 'missing_transaction_at', 'condition': 'is_missing_transaction_at',
@@ -42,7 +38,13 @@
          'description': 'Corrected: a later delivery of the line key has other values'},
         {'code': 'duplicate_line_key', 'condition': 'is_duplicate_delivery',
          'description': 'Re-delivery of a line key with the same values as the kept delivery'},
-    ] + after_the_line) }}
+    ] -%}
+    {%- if not var('trust_returns_beyond_sales') -%}
+        {%- do reasons.append({'code': 'return_beyond_sales', 'condition': 'is_return_beyond_sales',
+            'description': 'Return of more units than the customer had bought of the product by then',
+            'judged_among_trusted_lines': true}) -%}
+    {%- endif -%}
+    {{ return(reasons) }}
 {%- endmacro %}
 
 {#- The staged columns that make a delivery of a line key what it is: two deliveries with the

@@ -133,82 +133,76 @@ class StagedFile:
             if column.name not in self.present:
                 continue
             src = quote(self.present[column.name])
-            source_type = self.source_types[self.present[column.name]]
-            typed = self.typed(column)
+            problems = self.type_checks(column, src) + self.value_checks(column, src)
+            result += [(column.name, problem, predicate) for problem, predicate in problems]
+        return result
+
+    def type_checks(self, column: Column, src: str) -> list[tuple[str, str]]:
+        """(problem, bad-row predicate): the value does not fit the contract type, or fits only
+        after DuckDB would round or reinterpret it."""
+        source_type = self.source_types[self.present[column.name]]
+        typed = self.typed(column)
+        result = []
+        if column.type != "VARCHAR":
             blank = f"nullif(trim({src}::VARCHAR), '') is null"
-            if column.type != "VARCHAR":
-                words = TYPE_WORDS.get(column.type, column.type)
-                result.append((column.name, f"not {words}", f"not ({blank}) and {typed} is null"))
-            if column.type == "INTEGER" and source_type == "VARCHAR":
-                result.append(
-                    (
-                        column.name,
-                        "not a whole number written in digits (2.5, 0x10, 1_000 or 1e3 would be rounded or "
-                        "reinterpreted; the loader refuses them)",
-                        f"{typed} is not null and not regexp_full_match(trim({src}), '{WHOLE_TEXT}')",
-                    )
+            result.append((f"not {TYPE_WORDS.get(column.type, column.type)}", f"not ({blank}) and {typed} is null"))
+        if column.type == "INTEGER" and source_type == "VARCHAR":
+            result.append(
+                (
+                    "not a whole number written in digits (2.5, 0x10, 1_000 or 1e3 would be rounded or "
+                    "reinterpreted; the loader refuses them)",
+                    f"{typed} is not null and not regexp_full_match(trim({src}), '{WHOLE_TEXT}')",
                 )
-            if column.type == MONEY and source_type == "VARCHAR":
-                result.append(
-                    (
-                        column.name,
-                        "not a number written in digits with a decimal point (such as 1234.50; 1_000 or "
-                        "1,000.00 are refused)",
-                        f"{typed} is not null and not regexp_full_match(trim({src}), '{DECIMAL_TEXT}')",
-                    )
+            )
+        if column.type == "INTEGER" and (source_type in ("DOUBLE", "FLOAT") or source_type.startswith("DECIMAL")):
+            result.append(("not a whole number", f"{typed} is not null and {typed} <> {src}"))
+        if column.type == MONEY and source_type == "VARCHAR":
+            result.append(
+                (
+                    "not a number written in digits with a decimal point (such as 1234.50; 1_000 or "
+                    "1,000.00 are refused)",
+                    f"{typed} is not null and not regexp_full_match(trim({src}), '{DECIMAL_TEXT}')",
                 )
-            if column.type == "VARCHAR":
-                result.append(
-                    (
-                        column.name,
-                        "with a control character (a NUL, tab, line break or another character below "
-                        "U+0020; replace it in the source)",
-                        f"regexp_matches({src}::VARCHAR, '[\\x00-\\x1f\\x7f]')",
-                    )
+            )
+        if column.type == MONEY:
+            # more decimals than the warehouse keeps would be rounded: refuse, never round silently
+            result.append(
+                (
+                    f"with more than {MONEY_SCALE} decimal places "
+                    f"(the warehouse keeps {MONEY_SCALE}; round them in the source)",
+                    f"{typed} is not null and {self.rounded(src, source_type, typed)}",
                 )
-                result.append(
-                    (
-                        column.name,
-                        f"longer than {MAX_TEXT_LENGTH:,} characters",
-                        f"length({src}::VARCHAR) > {MAX_TEXT_LENGTH}",
-                    )
+            )
+        return result
+
+    def value_checks(self, column: Column, src: str) -> list[tuple[str, str]]:
+        """(problem, bad-row predicate): text limits, signs, keys and enums."""
+        result = []
+        if column.type == "VARCHAR":
+            result.append(
+                (
+                    "with a control character (a NUL, tab, line break or another character below "
+                    "U+0020; replace it in the source)",
+                    f"regexp_matches({src}::VARCHAR, '[\\x00-\\x1f\\x7f]')",
                 )
-            if (
-                column.type == "INTEGER"
-                and source_type in ("DOUBLE", "FLOAT")
-                or column.type == "INTEGER"
-                and source_type.startswith("DECIMAL")
-            ):
-                result.append((column.name, "not a whole number", f"{typed} is not null and {typed} <> {src}"))
-            if column.type == MONEY:
-                # more decimals than the warehouse keeps would be rounded: refuse, never round silently
-                result.append(
-                    (
-                        column.name,
-                        f"with more than {MONEY_SCALE} decimal places "
-                        f"(the warehouse keeps {MONEY_SCALE}; round them in the source)",
-                        f"{typed} is not null and {self.rounded(src, source_type, typed)}",
-                    )
+            )
+            result.append(
+                (f"longer than {MAX_TEXT_LENGTH:,} characters", f"length({src}::VARCHAR) > {MAX_TEXT_LENGTH}")
+            )
+        if column.non_negative:
+            result.append(("negative (costs and prices are 0 or more)", f"{self.typed(column)} < 0"))
+        if column.not_null:
+            result.append(
+                ("empty (the column is a key and needs a value)", f"nullif(trim({src}::VARCHAR), '') is null")
+            )
+        if column.allowed:
+            allowed = ", ".join(literal(v) for v in column.allowed)
+            result.append(
+                (
+                    f"not one of {', '.join(column.allowed)} (case and spaces are ignored)",
+                    f"{src} is not null and lower(trim({src}::VARCHAR)) not in ({allowed})",
                 )
-            if column.non_negative:
-                result.append((column.name, "negative (costs and prices are 0 or more)", f"{typed} < 0"))
-            if column.not_null:
-                result.append(
-                    (
-                        column.name,
-                        "empty (the column is a key and needs a value)",
-                        f"nullif(trim({src}::VARCHAR), '') is null",
-                    )
-                )
-            if column.allowed:
-                allowed = ", ".join(literal(v) for v in column.allowed)
-                result.append(
-                    (
-                        column.name,
-                        f"not one of {', '.join(column.allowed)} (case and spaces are ignored)",
-                        f"{src} is not null and lower(trim({src}::VARCHAR)) not in ({allowed})",
-                    )
-                )
+            )
         return result
 
     def content_sql(self) -> str:

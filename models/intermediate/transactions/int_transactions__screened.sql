@@ -10,7 +10,7 @@
 -- Incremental: a run screens the lines of batches not screened yet, every delivery of a line
 -- key that one of them delivers again, the lines of customer records whose resolved customer
 -- changed (a merge), the lines of products that became known (or unknown), and the earlier
--- returns of every customer and product those lines touch (see return_beyond_sales). Lines of
+-- returns of every customer and product those lines touch (see is_return_beyond_sales). Lines of
 -- batches no longer in raw (a full reload) are deleted after the run. The result equals a full
 -- refresh; a change of the screening vars (future_timestamp_tolerance_hours,
 -- earliest_transaction_date, trust_returns_beyond_sales) needs
@@ -35,7 +35,7 @@
 {%- for reason in quarantine_reasons() %}
 {%- do reason_cases.append("case when " ~ reason.condition ~ " then '" ~ reason.code ~ "' end") %}
 {%- do reason_flags.append("case when " ~ reason.condition ~ " then 1 else 0 end") %}
-{%- if reason.code != 'return_beyond_sales' %}
+{%- if not reason.get('judged_among_trusted_lines') %}
 {%- do line_reason_flags.append("case when " ~ reason.condition ~ " then 1 else 0 end") %}
 {%- endif %}
 {%- endfor %}
@@ -268,7 +268,8 @@ joined as (
     left join judged on to_screen.raw_row_key = judged.raw_row_key
 ),
 
--- what is wrong with the line itself or what it refers to (every reason but return_beyond_sales)
+-- what is wrong with the line itself or what it refers to (every reason not judged among the
+-- trusted lines)
 line_judged as (
     select
         *,

@@ -32,7 +32,7 @@
     ('transactions', 'trusted_lines', 'trusted_line_rules', [
         ('late_arriving_line', 'Trusted line loaded more than late_arrival_hours after it happened'),
     ] + ([
-        ('return_beyond_sales', 'Trusted return of more units than the customer had bought of the product by then'),
+        ('trusted_return_beyond_sales', 'Trusted return of more units than the customer had bought of the product by then'),
     ] if var('trust_returns_beyond_sales') else [])),
     ('interactions', 'interactions', 'interaction_rules', [
         ('unknown_customer', 'Interaction for a customer record not in the customer master'),
@@ -154,7 +154,7 @@ trusted_line_rules as (
     select
         count(*) as rows_checked,
         {{ count_where("loaded_at > " ~ dbt.dateadd('hour', late_hours, 'transaction_at')) }} as late_arriving_line,
-        {{ count_where('is_return_beyond_sales') }} as return_beyond_sales
+        {{ count_where('is_return_beyond_sales') }} as trusted_return_beyond_sales
     from screened
     where reason_count = 0
 ),

@@ -107,6 +107,9 @@ BAD_VARS = (
         "as_of_date": ("2025-02-30", "as_of_date is '2025-02-30'; it must be a real date written YYYY-MM-DD"),
         "profitability_window_months": (0, "profitability_window_months is '0'; it must be a whole number >= 1"),
         "clv_fit": ("yes", "clv_fit is 'yes'; it must be true or false"),
+        # written into SQL: a quote would have failed inside the build with a bare parser error
+        "phone_country_code": ("1'", "phone_country_code is '1''; it must be 1 to 3 digits, such as 1 or 44"),
+        "earliest_transaction_date": ("0001-13-01", "earliest_transaction_date is '0001-13-01'; it must be a real"),
     },
     {
         "abc_b_share": (1.5, "abc_b_share is '1.5'; it must be a number in (0, 1]"),
@@ -114,11 +117,17 @@ BAD_VARS = (
         "identity_max_block_records": (1, "identity_max_block_records is '1'; it must be a whole number >= 2"),
         "identity_similar_similarity": (0.95, "identity_similar_similarity (0.95) must not be above"),
         "identity_review_weight": (12, "identity_review_weight (12) and identity_match_weight (0) must be numbers"),
+        "trust_returns_beyond_sales": ("maybe", "trust_returns_beyond_sales is 'maybe'; it must be true or false"),
+        "phone_national_length": (3, "phone_national_length is '3'; it must be a whole number from 4 to 15"),
+        "identity_organisation_customer_types": (
+            ["B2B'"],
+            "identity_organisation_customer_types is '[\"B2B'\"]'; it must be a list of words",
+        ),
     },
 )
 
 
-@pytest.mark.parametrize("bad", BAD_VARS, ids=["six-bad-vars", "five-more"])
+@pytest.mark.parametrize("bad", BAD_VARS, ids=["eight-bad-vars", "eight-more"])
 def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, bad: dict) -> None:
     before = warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s")
     result = warehouse_copy.dbt("run", *STATE, vars={name: value for name, (value, _) in bad.items()})

@@ -8,6 +8,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import REPO, Warehouse
 
@@ -228,3 +229,15 @@ def test_unit_test_names_fit_an_identifier_on_every_engine(manifest: dict) -> No
     bytes and refuses longer ones."""
     too_long = [test["name"] for test in manifest["unit_tests"].values() if len(test["name"].encode()) > 63]
     assert len(manifest["unit_tests"]) > 15 and too_long == []
+
+
+def test_every_var_has_a_rule_in_the_validators_table() -> None:
+    """validate_vars checks each var by its row in var_rules(): a var added to dbt_project.yml
+    without a row would go unchecked, a row without a var would check nothing."""
+    project_vars = set(yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"])
+    table = (REPO / "macros" / "validate_vars.sql").read_text()
+    ruled = re.findall(r"\{'name': '(\w+)', 'kind': '(\w+)'", table)
+    assert len(project_vars) > 40
+    assert sorted(name for name, _ in ruled) == sorted(project_vars)
+    kinds = set(re.findall(r"kind == '(\w+)'", table)) | {"rules"}  # rules: checked where they are read
+    assert {kind for _, kind in ruled} <= kinds

@@ -229,9 +229,21 @@ def record(warehouse: Path, todo: list[dt.date], rebuild: bool) -> tuple[int, in
         con.close()
 
 
-def plan(requested: list[dt.date], recorded: set[dt.date], last_data_day: dt.date, grid: set[dt.date]) -> list[dt.date]:
-    """The month-ends still to record, in order. Refuses a month-end after the data's last day,
-    one before the latest recorded date that is not recorded yet, and one the state grid lacks."""
+def plan(
+    requested: list[dt.date], recorded: set[dt.date], data_days: tuple[dt.date, dt.date], grid: set[dt.date]
+) -> list[dt.date]:
+    """The month-ends still to record, in order. Refuses a month-end before the data's first day
+    or after its last, one before the latest recorded date that is not recorded yet, and one the
+    state grid lacks."""
+    first_data_day, last_data_day = data_days
+    before = [m for m in requested if m < first_data_day]
+    if before:
+        first_month_end = month_end_on_or_after(first_data_day)
+        raise BackfillError(
+            f"month-end {before[0]} is before the data: the trusted transactions start on {first_data_day}, so "
+            f"there is no customer state to record yet; the first month-end you can record is {first_month_end} "
+            f"(--from {first_month_end:%Y-%m})"
+        )
     ahead = [m for m in requested if m > last_data_day]
     if ahead:
         last_month_end = month_end_on_or_before(last_data_day)
@@ -297,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             raise BackfillError(
                 f"no month-end between {first_day} and {last_day}: the data does not cover a whole month yet"
             )
-        todo = plan(requested, set() if args.rebuild else recorded, last_day, grid)
+        todo = plan(requested, set() if args.rebuild else recorded, (first_day, last_day), grid)
         skipped = len(requested) - len(todo)
         if skipped:
             print(f"backfill: {skipped} of {len(requested)} month-end(s) already recorded, nothing to change there")

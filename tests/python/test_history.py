@@ -244,6 +244,19 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
     ) in ahead.stderr
     assert history_fingerprint(warehouse) == before
 
+    # before the data: it simply starts later (no var could help, so none is advised)
+    first_day = warehouse.scalar("select min(transaction_date) from marts.fct_sales")
+    first_month_end = warehouse.scalar(f"select last_day(date '{first_day}')")
+    early = backfill(warehouse, "--from", "1999-11", "--to", "1999-12")
+    assert early.returncode == 2
+    assert (
+        f"month-end 1999-11-30 is before the data: the trusted transactions start on {first_day}, so there is no "
+        f"customer state to record yet; the first month-end you can record is {first_month_end} "
+        f"(--from {first_month_end:%Y-%m})"
+    ) in early.stderr
+    assert "history_start_date" not in early.stderr
+    assert history_fingerprint(warehouse) == before
+
     for as_of, words in (
         ("2099-12-31", "as_of_date 2099-12-31 is after the last day of the trusted transactions (2026-10-31)"),
         ("1999-12-31", "as_of_date 1999-12-31 is before the first day of the trusted transactions"),

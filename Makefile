@@ -61,13 +61,13 @@ build: dbt-build publish ## dbt build (seeds, models, snapshots, all tests), the
 dbt-build: venv
 	@case "$(notdir $(CRM_WAREHOUSE_PATH))" in *\'*|*\"*) echo "make: CRM_WAREHOUSE_PATH $(CRM_WAREHOUSE_PATH): the warehouse file's name must not contain a quote (dbt-duckdb cannot build it); rename the file" >&2; exit 2;; esac
 	$(call say,[3/6] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
-	$(BIN)/dbt build
+	umask 077 && $(BIN)/dbt build
 
 history: record-history publish ## Record every month-end (or HISTORY_FROM..HISTORY_TO) in the segment history, then publish
 
 record-history: venv
 	$(call say,[4/6] recording the segment history of every month-end,$(call estimate,5,2))
-	$(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
+	umask 077 && $(BIN)/python scripts/backfill_history.py --rebuild $(if $(HISTORY_FROM),--from $(HISTORY_FROM)) \
 		$(if $(HISTORY_TO),--to $(HISTORY_TO)) --warehouse $(CRM_WAREHOUSE_PATH)
 
 publish: venv ## Copy the marts of the last green build to serving/ (crm.duckdb and Parquet) for BI tools

@@ -220,10 +220,12 @@ def load(
             "after the file and cannot build it; rename the file (a quote in a folder name is fine)"
         )
     files = discover(folder, append)
+    previous_umask = os.umask(0o077)  # the warehouse and its write-ahead log: owner only
     try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.Error as exc:
-        raise LoadError(f"{warehouse}: cannot open the warehouse (is another process writing to it?): {exc}") from exc
+        con = open_warehouse(warehouse)
+    except BaseException:
+        os.umask(previous_umask)
+        raise
     try:
         if memory_limit:
             con.execute("set memory_limit = ?", [memory_limit])
@@ -244,6 +246,21 @@ def load(
         return [line for line in report if line]
     finally:
         con.close()
+        os.umask(previous_umask)
+
+
+def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The build warehouse holds personal data: a folder made for it is 0700 and the file 0600
+    (readable by its owner only), an existing file is made 0600 too."""
+    missing = [folder for folder in (warehouse.parent, *warehouse.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        raise LoadError(f"{warehouse}: cannot open the warehouse (is another process writing to it?): {exc}") from exc
+    warehouse.chmod(0o600)
+    return con
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import subprocess
 import sys
 from decimal import Decimal
@@ -218,3 +219,22 @@ def test_a_warehouse_file_name_with_a_quote_is_refused_up_front(tmp_path: Path, 
     quoted_folder = tmp_path / "o'brien"
     quoted_folder.mkdir()
     assert load(folder, quoted_folder / "warehouse.duckdb")[-1].startswith("interactions: ")
+
+
+def test_the_build_warehouse_is_readable_by_its_owner_only(tmp_path: Path, small_data: DataSet) -> None:
+    folder = copy_files(small_data, tmp_path / "in")
+    new = tmp_path / "made" / "for it" / "warehouse.duckdb"
+    previous = os.umask(0o022)  # what a default shell has: new files 0644, folders 0755
+    try:
+        load(folder, new)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o600
+        assert stat.S_IMODE(new.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(new.parent.parent.stat().st_mode) == 0o700
+        # a warehouse made before, readable by everyone, is tightened by the next load
+        new.chmod(0o644)
+        load(folder, new, append=True)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o600
+        # and the loader leaves the process's umask as it found it
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(previous)

@@ -9,6 +9,18 @@ serving copy published without personal data (the default) has no names, email o
 the file then carries the key, city and country, and the CRM tool looks the contacts up by
 key. Publish with `make publish PUBLISH_PII=1` (trusted users only) to include them.
 
+A file with personal data (names, email, phone, address, postal code) is readable by its owner
+only: mode 0600, written under a temporary name and renamed over --out, in folders created 0700
+when --out's folder does not exist yet; a warning on stderr says so. Without personal data the
+file and its folders are created as the umask allows.
+
+Spreadsheet formulas are written as text: a text value that starts with =, +, -, @, a tab or a
+carriage return (a city of `=HYPERLINK(...)`, say) gets a single quote in front (`'=HYPERLINK(...)`),
+so a spreadsheet that opens the file shows it instead of running it; the CSV quoting stays as
+usual (a value with a comma, a double quote or a line break is enclosed in double quotes). Only
+text is changed: numbers and dates are written as they are (an expected_value of -12.50 stays
+-12.50; it is a number, not a formula).
+
 After sending, record the launch so the campaign's result is measured (campaign_results):
 add the line this command prints to seeds/campaign_launches.csv and run `make build`.
 
@@ -22,11 +34,16 @@ import argparse
 import csv
 import os
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 import duckdb
 
 from crm_warehouse.db import one, project_dir
+from crm_warehouse.serving_files import PRIVATE_FILE, make_folders, owner
 
 REPO = project_dir()
 # contact fields, in file order, written when the serving copy holds them
@@ -41,6 +58,10 @@ CONTACT_FIELDS = (
     "city",
     "country",
 )
+# the contact fields that are personal data (a company's name, a city or a country are not)
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "address_line", "postal_code")
+# what a spreadsheet takes for the start of a formula (OWASP's list for CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -103,10 +124,45 @@ def audience(serving: Path, campaign: str) -> tuple[list[str], list[tuple], str]
         con.close()
 
 
+def as_text(value: Any) -> Any:
+    """A text value a spreadsheet would run as a formula, with a single quote in front; anything
+    else (numbers, dates, other text) as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+@contextmanager
+def output(path: Path, private: bool) -> Iterator[TextIO]:
+    """The file to write the CSV to. With private: created 0600 under a temporary name in its folder
+    and renamed over `path` once written (a file that was there, readable by others or not, is
+    replaced, never opened), its missing folders created 0700. Something that is not a regular
+    file (a pipe, /dev/stdout) is written to directly."""
+    if not private or (path.exists() and not path.resolve().is_file()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            yield handle
+        return
+    target = path.resolve()
+    make_folders(target.parent, private=True)
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    try:
+        os.fchmod(descriptor, PRIVATE_FILE)  # exactly 0600, whatever the umask
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            yield handle
+        os.replace(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("campaign", help="campaign id, as in seeds/campaigns.csv (e.g. value_retention)")
-    parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="CSV file to write (mode 0600 when it holds personal data)"
+    )
     parser.add_argument(
         "--serving-dir",
         type=Path,
@@ -116,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         header, rows, publication_id = audience(args.serving_dir / "crm.duckdb", args.campaign)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("w", newline="", encoding="utf-8") as handle:
+        personal = [field for field in PERSONAL_FIELDS if field in header]
+        with output(args.out, private=bool(personal)) as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerows([as_text(value) for value in row] for row in rows)
     except (ExportError, duckdb.Error, OSError) as exc:
         print(f"export_audience: refused: {exc}", file=sys.stderr)
         return 2
@@ -132,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if withheld:
         print(f"export_audience: not in the file (personal data not published): {', '.join(withheld)}")
+    if personal:
+        print(
+            f"export_audience: warning: {args.out} holds personal data ({', '.join(personal)}). Only {owner()} can "
+            "read it (mode 0600); hand it only to the CRM or e-mail tool and delete it once imported",
+            file=sys.stderr,
+        )
     print(
         "export_audience: after sending, record the launch so its result is measured: add the line "
         f"`{args.campaign},{as_of}` to seeds/campaign_launches.csv and run `make build`"

@@ -18,7 +18,14 @@ killed or running build leaves the previous publication served.
 Personal data: columns documented with `contains_pii: true` (full names, email, phone, street
 address, postal code, birth date) are left out of the serving copy; the marts carry what
 analysis needs instead (email_domain, postal_area, birth_year, the pseudonymous customer_key).
---include-pii publishes them too, for a serving copy that only trusted users can open.
+--include-pii publishes them too, readable by the publishing user only: the DuckDB and Parquet
+files are mode 0600, the publication's Parquet folder and the folders created for it 0700 (a
+serving dir that exists keeps its mode), and a warning says so. The next publish without it replaces the DuckDB file and
+removes every earlier Parquet folder with personal data. Publications without personal data are
+created as the umask allows, for BI users.
+
+A killed publish leaves the previous publication served; its temporary files are removed by
+the next publish that runs alone (crm_warehouse/serving_files.py: how, and the folder's layout).
 
     scripts/publish.py                                  # warehouse.duckdb -> serving/
     scripts/publish.py --warehouse w.duckdb --serving-dir /srv/crm --include-pii
@@ -30,26 +37,33 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from crm_warehouse.db import one, project_dir
+from crm_warehouse.serving_files import (
+    SERVING_FILE,
+    Publication,
+    created_private,
+    make_folders,
+    make_private,
+    publishing,
+    remove,
+    say_about_files,
+    swap_in,
+)
 
 REPO = project_dir()
-SERVING_FILE = "crm.duckdb"
 MARTS_SCHEMA = "marts"
 # Marts computed as of one date carry the dbt tag customer_state: a publication holds them at a
 # single as-of date. (The segment history also has an as_of_date column, the date each version
 # was recorded; it is tagged segment_history.)
 AS_OF_TAG = "customer_state"
-PARQUET_PUBLICATIONS_KEPT = 2  # the current one and the one before it (readers may still be on it)
 META_COMMENTS = {
     "publication": "This copy of the marts: its id, the as-of date of the customer-state marts, when the build it "
     "copies finished (UTC), when it was published, the commit of the project and whether personal data is included.",
@@ -129,32 +143,6 @@ def check_ledger(build: duckdb.DuckDBPyConnection) -> tuple[str, dt.datetime]:
                 "skipped node(s); fix them and build again. The previous publication stays served"
             )
     return writers[0][0], writers[0][5]
-
-
-@dataclass(frozen=True)
-class Publication:
-    """One publication in the making: its id and the files it is written to before the swap."""
-
-    publication_id: str
-    published_at: dt.datetime
-    serving_dir: Path
-
-    @classmethod
-    def new(cls, serving_dir: Path) -> Publication:
-        now = dt.datetime.now(dt.UTC)
-        return cls(f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", now, serving_dir)
-
-    @property
-    def staging_file(self) -> Path:
-        return self.serving_dir / f".{SERVING_FILE}.{self.publication_id}.tmp"
-
-    @property
-    def parquet_root(self) -> Path:
-        return self.serving_dir / "parquet"
-
-    @property
-    def parquet_dir(self) -> Path:
-        return self.parquet_root / self.publication_id
 
 
 def attach_build(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
@@ -256,27 +244,16 @@ def write_meta(con: duckdb.DuckDBPyConnection, publication: Publication, facts: 
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, publication: Publication, marts: list[str]) -> None:
-    """Parquet, for tools that read files: a new folder per publication (`current` moves to it on the swap)."""
-    publication.parquet_dir.mkdir(parents=True)
+    """Parquet, for tools that read files: a new folder per publication, written under a temporary
+    name (`current` moves to it on the swap)."""
+    publication.parquet_staging.mkdir()
     metadata = f"kv_metadata {{publication_id: {literal(publication.publication_id)}}}"
     tables = [(MARTS_SCHEMA, name) for name in marts] + [("meta", "publication"), ("meta", "publication_tables")]
     for schema, name in tables:
         con.execute(
-            f"copy {schema}.{quote(name)} to {literal(str(publication.parquet_dir / (name + '.parquet')))} "
+            f"copy {schema}.{quote(name)} to {literal(str(publication.parquet_staging / (name + '.parquet')))} "
             f"(format parquet, compression zstd, {metadata})"
         )
-
-
-def swap_in(publication: Publication) -> None:
-    """Each rename is atomic; a reader sees the previous publication or this one, whole."""
-    os.replace(publication.staging_file, publication.serving_dir / SERVING_FILE)
-    root = publication.parquet_root
-    link = root / f".current.{publication.publication_id}.tmp"
-    link.symlink_to(publication.publication_id, target_is_directory=True)
-    os.replace(link, root / "current")
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink())
-    for old in folders[:-PARQUET_PUBLICATIONS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def fill(
@@ -318,33 +295,47 @@ def fill(
     return as_of_date, table_rows
 
 
+def personal_data_published(table_rows: list[tuple], manifest_path: Path) -> dict[str, list[str]]:
+    """Mart -> its personal-data columns in this publication."""
+    pii, _ = read_marts(manifest_path)
+    published = {name: sorted(pii.get(name, set()) & set(kept)) for name, _, kept, _ in table_rows}
+    return {name: columns for name, columns in published.items() if columns}
+
+
 def publish(
     warehouse: Path, serving_dir: Path, manifest_path: Path, include_pii: bool, memory_limit: str | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     started = time.perf_counter()
     if not warehouse.exists():
         raise PublishError(f"{warehouse}: no such warehouse; run `make run` (or load and `dbt build`) first")
-    serving_dir.mkdir(parents=True, exist_ok=True)
-    publication = Publication.new(serving_dir)
-    con = duckdb.connect(
-        str(publication.staging_file),
-        config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})},
-    )
-    try:
-        as_of_date, table_rows = fill(con, warehouse, publication, manifest_path, include_pii)
-    except BaseException:
+    make_folders(serving_dir / "parquet", private=include_pii)
+    with publishing(serving_dir) as removed_litter, created_private(include_pii):
+        publication = Publication.new(serving_dir)
+        con = duckdb.connect(
+            str(publication.staging_file),
+            config={"preserve_insertion_order": False, **({"memory_limit": memory_limit} if memory_limit else {})},
+        )
+        try:
+            as_of_date, table_rows = fill(con, warehouse, publication, manifest_path, include_pii)
+        except BaseException:
+            con.close()
+            for path in publication.temporary_files():
+                remove(path)
+            raise
         con.close()
-        publication.staging_file.unlink(missing_ok=True)
-        shutil.rmtree(publication.parquet_dir, ignore_errors=True)
-        raise
-    con.close()
-    swap_in(publication)
+        if include_pii:
+            make_private(publication)
+        removed_private = swap_in(publication, include_pii)
     return {
         "publication_id": publication.publication_id,
         "as_of_date": as_of_date,
         "tables": len(table_rows),
         "rows": sum(row[1] for row in table_rows),
         "withheld": sum(len(row[3]) for row in table_rows),
+        "personal_data": personal_data_published(table_rows, manifest_path) if include_pii else {},
+        "parquet_dir": publication.parquet_dir,
+        "litter": removed_litter,
+        "removed_private": removed_private,
         "seconds": time.perf_counter() - started,
     }
 
@@ -392,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['rows']:,} rows, {result['withheld']} personal-data column(s) left out, in {result['seconds']:.1f}s "
         f"-> {args.serving_dir / SERVING_FILE} and {args.serving_dir / 'parquet' / 'current'}"
     )
+    say_about_files(args.serving_dir, args.include_pii, result)
     return 0
 
 

@@ -299,6 +299,12 @@ def test_csv_dialect_comes_from_the_header_not_a_sample(tmp_path: Path, small_da
     ) == [("P-LATE", 'Sofa; grey, "XL"', Decimal("2.2500"))]
 
 
+WHOLE = (
+    "1 value not a whole number written in digits (2.5, 0x10, 1_000 or 1e3 would be rounded or reinterpreted; "
+    "the loader refuses them)"
+)
+
+
 @pytest.mark.parametrize(
     ("table", "column", "value", "expected"),
     [
@@ -310,9 +316,17 @@ def test_csv_dialect_comes_from_the_header_not_a_sample(tmp_path: Path, small_da
             "100000000000000",
             "1 value not a number between -99,999,999,999,999.9999 and 99,999,999,999,999.9999",
         ),
+        # DuckDB alone would load quantity 2.5 as 3, 0.4 as 0, 0x10 as 16, 1_000 and 1e3 as 1000
+        *[("transactions", "quantity", value, WHOLE) for value in ("2.5", "0.4", "0x10", "1_000", "1e3")],
+        ("transactions", "line_number", "1.6", WHOLE),  # would collide with line 2
+        ("transactions", "unit_price", "1_000", "1 value not a number written in digits with a decimal point (such "
+         "as 1234.50; 1_000 or 1,000.00 are refused)"),
     ],
-    ids=["negative-cost", "sub-cent-price", "price-out-of-range"],
-)
+    ids=[
+        "negative-cost", "sub-cent-price", "price-out-of-range",
+        "half", "below-half", "hex", "underscore", "exponent", "line-number", "money-underscore",
+    ],
+)  # fmt: skip
 def test_values_a_build_would_trip_on_are_refused_at_load(
     tmp_path: Path, small_data: DataSet, loaded_warehouse: Warehouse, table: str, column: str, value: str, expected: str
 ) -> None:

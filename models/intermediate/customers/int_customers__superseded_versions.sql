@@ -65,7 +65,8 @@ select
         else 'older_version'
     end as reason_code,
     differing_columns,
-    version_rank,
+    -- row_number() is an int on Spark, a bigint elsewhere
+    cast(version_rank as bigint) as version_rank,
     in_use_raw_row_key,
     updated_at,
     in_use_updated_at,

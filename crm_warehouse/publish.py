@@ -20,9 +20,9 @@ address, postal code, birth date) are left out of the serving copy; the marts ca
 analysis needs instead (email_domain, postal_area, birth_year, the pseudonymous customer_key).
 --include-pii publishes them too, readable by the publishing user only: the DuckDB and Parquet
 files are mode 0600, the publication's Parquet folder and the folders created for it 0700 (a
-serving dir that exists keeps its mode), and a warning says so. The next publish without it replaces the DuckDB file and
-removes every earlier Parquet folder with personal data. Publications without personal data are
-created as the umask allows, for BI users.
+serving dir that exists keeps its mode), and a warning says so. The next publish without it
+replaces the DuckDB file and removes every earlier Parquet folder with personal data.
+Publications without personal data are created as the umask allows, for BI users.
 
 A killed publish leaves the previous publication served; its temporary files are removed by
 the next publish that runs alone (crm_warehouse/serving_files.py: how, and the folder's layout).

@@ -73,6 +73,10 @@ seen_batches as (
     select distinct batch_id from screened_before
 ),
 
+raw_batches as (
+    select distinct batch_id from transactions
+),
+
 new_lines as (
     select transactions.*
     from transactions
@@ -303,7 +307,8 @@ counted_lines as (
     where line_judged.line_reason_count = 0
     {%- if is_incremental() %}
     union all
-    -- the trusted lines screened before, of the same customers and products
+    -- the trusted lines screened before, of the same customers and products (and of batches
+    -- still in raw: after a full reload the old lines are deleted only after this run)
     select
         previous.raw_row_key,
         previous.customer_key,
@@ -316,6 +321,7 @@ counted_lines as (
         on
             previous.customer_key = return_groups.customer_key
             and previous.product_id = return_groups.product_id
+    inner join raw_batches on previous.batch_id = raw_batches.batch_id
     left join line_judged on previous.raw_row_key = line_judged.raw_row_key
     where line_judged.raw_row_key is null and previous.line_reason_count = 0
     {%- endif %}

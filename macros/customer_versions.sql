@@ -6,7 +6,7 @@
     others. The one home of the rule.
 -#}
 {% macro customer_version_order() -%}
-    updated_at desc nulls last, loaded_at desc nulls last, source_row_number desc, raw_row_key asc
+    updated_at desc nulls last, batch_loaded_at desc nulls last, source_row_number desc, raw_row_key asc
 {%- endmacro %}
 
 {#- The delivered attributes two rows of one record are compared on (their raw values, trimmed). -#}

@@ -32,9 +32,10 @@ REPO = Path(__file__).resolve().parents[2]
 # for tests that compare results (the full build with every test runs in built_warehouse).
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
 
-# Engine comparisons (tests/engines): columns that say when a build ran, not what it computed,
-# and the per-customer columns that must be identical on every engine.
-BUILD_TIME_COLUMNS = {"recorded_at"}
+# Engine comparisons (tests/engines): columns that say when a build ran or a batch was loaded
+# (each engine's data is loaded on its own), not what was computed, and the per-customer columns
+# that must be identical on every engine.
+BUILD_TIME_COLUMNS = {"recorded_at", "batch_loaded_at"}
 PER_CUSTOMER = {
     "customer_profitability": ["profit_decile"],
     "customer_segments": ["abc_class", "is_strategic", "is_loss_making", "rfm_segment"],

@@ -29,7 +29,7 @@ compared as (
         in_use.raw_row_key as in_use_raw_row_key,
         ranked.updated_at,
         in_use.updated_at as in_use_updated_at,
-        ranked.loaded_at,
+        ranked.batch_loaded_at,
         ranked.batch_id,
         ranked.source_file,
         ranked.source_row_number,
@@ -70,7 +70,7 @@ select
     in_use_raw_row_key,
     updated_at,
     in_use_updated_at,
-    loaded_at,
+    batch_loaded_at,
     batch_id,
     source_file,
     source_row_number

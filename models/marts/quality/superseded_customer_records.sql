@@ -17,7 +17,7 @@ select
     in_use_raw_row_key,
     updated_at,
     in_use_updated_at,
-    loaded_at,
+    batch_loaded_at,
     batch_id,
     source_file,
     source_row_number

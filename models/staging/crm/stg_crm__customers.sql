@@ -46,7 +46,7 @@ renamed as (
         {{ normalise_text('acquisition_channel') }} as acquisition_channel,
         created_at,
         updated_at,
-        _loaded_at as loaded_at,
+        _loaded_at as batch_loaded_at,
         _batch_id as batch_id,
         _source_file as source_file,
         _source_row_number as source_row_number
@@ -118,7 +118,7 @@ select
     acquisition_channel,
     created_at,
     updated_at,
-    loaded_at,
+    batch_loaded_at,
     batch_id,
     source_file,
     source_row_number

@@ -1,68 +1,203 @@
 {#-
-    Guards and bookkeeping of the segment history (the customer_segments_snapshot):
-    history is append-only in business time. Recording an as-of date earlier than the latest
-    recorded one would put versions out of order, so it stops with a clear error; recording the
-    latest date again changes nothing. Every recorded as-of date is kept in
-    snapshots.segment_history_periods (a period with no change still counts as recorded).
+    The segment history, one design on every engine (DuckDB, PostgreSQL, Spark):
+
+    1. int_segment_history__recorded_dates records the dates a build is asked to record (the
+       as-of date, or the month-ends of record_history_month_ends), append-only in business time:
+       segment_history_dates_to_record() below plans them and refuses what must not be recorded.
+    2. int_segment_history__state_changes keeps, for each recorded date, the tracked values of
+       the customers whose values changed since their previous recorded date (and of customers
+       seen for the first time); int_segment_history__period_revenue keeps each recorded date's
+       window revenue. Both are written once per date and never rewritten.
+    3. customer_segment_versions derives the SCD2 versions from the changes (one rule:
+       segment_history_is_change), and customer_segment_history spreads them over the recorded
+       dates.
 -#}
-{% macro segment_history_periods_relation() -%}
-    {{ return(api.Relation.create(schema='snapshots', identifier='segment_history_periods').include(database=false)) }}
+
+{#- The segment values the history tracks: a change in any of them opens a new version. -#}
+{% macro segment_history_tracked_columns() -%}
+    {{ return(['abc_class', 'profit_decile', 'rfm_segment', 'lifecycle_stage', 'loyalty_tier']) }}
 {%- endmacro %}
 
-{% macro ensure_segment_history_periods() -%}
-    {% if execute %}
-        {% do run_query("create schema if not exists snapshots") %}
-        {% do run_query(
-            "create table if not exists " ~ segment_history_periods_relation()
-            ~ " (as_of_date date primary key, recorded_at timestamp)"
-        ) %}
-    {% endif %}
+{#- True on a customer's first row and where a tracked value differs from their row before. -#}
+{% macro segment_history_is_change(order_by='as_of_date') -%}
+    row_number() over (partition by customer_key order by {{ order_by }}) = 1
+    {%- for column in segment_history_tracked_columns() %}
+    or lag({{ column }}) over (partition by customer_key order by {{ order_by }}) is distinct from {{ column }}
+    {%- endfor %}
 {%- endmacro %}
 
-{#- latest_sql: the latest recorded as-of date; by default the bookkeeping table's (which this
-    creates when missing), on Spark the recorded states' -#}
-{% macro assert_as_of_not_before_history(as_of_sql, last_data_sql, latest_sql=none) -%}
-    {% if execute %}
-        {% if latest_sql is none %}
-            {{ ensure_segment_history_periods() }}
-            {% set latest_sql = "(select max(as_of_date) from " ~ segment_history_periods_relation() ~ ")" %}
-        {% endif %}
-        {% set result = run_query(
-            "select cast(" ~ as_of_sql ~ " as date) as as_of, " ~ latest_sql ~ " as latest, cast("
-            ~ last_data_sql ~ " as date) as last_data"
-        ) %}
-        {% set as_of, latest, last_data = result.rows[0][0], result.rows[0][1], result.rows[0][2] %}
-        {% if as_of is not none and last_data is not none and as_of > last_data %}
-            {{ exceptions.raise_compiler_error(
-                "Segment history cannot run ahead of the data: as_of_date " ~ as_of ~ " is after "
-                ~ "the last day of the trusted transactions, " ~ last_data ~ ". Record dates up to "
-                ~ last_data ~ " only."
-            ) }}
-        {% endif %}
-        {% if latest is not none and as_of is not none and as_of < latest %}
-            {{ exceptions.raise_compiler_error(
-                "Segment history is append-only: as_of_date " ~ as_of ~ " is earlier than the latest recorded "
-                ~ latest ~ ". Record later dates only, or start history afresh with "
-                ~ ("drop table " ~ this ~ " (the recorded history on Spark)." if target.type == 'spark'
-                   else "scripts/backfill_history.py --rebuild.")
-            ) }}
-        {% endif %}
-    {% endif %}
-{%- endmacro %}
-
-{% macro record_segment_history_period(as_of_sql) -%}
-    insert into {{ segment_history_periods_relation() }}
-    select cast({{ as_of_sql }} as date), current_timestamp
-    where not exists (
-        select 1 from {{ segment_history_periods_relation() }} where as_of_date = cast({{ as_of_sql }} as date)
+{#- The recorded dates a recorder (a model written once per recorded date) has not written yet:
+    those after the latest date in its own table; on its first run every recorded date, but
+    those of an adopted snapshot history (written_sql: the adopted rows). -#}
+{% macro segment_history_dates_to_write(written_sql=none) -%}
+    {%- set written_sql = this if is_incremental() else written_sql %}
+    select recorded_dates.as_of_date
+    from {{ ref('int_segment_history__recorded_dates') }} as recorded_dates
+    {%- if written_sql is not none %}
+    where recorded_dates.as_of_date > coalesce(
+        (select max(written.as_of_date) from {{ written_sql }} as written), cast('0001-01-01' as date)
     )
+    {%- endif %}
 {%- endmacro %}
 
-{#- True when the relation exists in the warehouse now (not in dbt's relation cache). -#}
-{% macro table_exists(relation) -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.tables where table_schema = '" ~ relation.schema
-        ~ "' and table_name = '" ~ relation.identifier ~ "'"
-    ) -%}
-    {{ return(found.rows[0][0] > 0) }}
+{#- Upgrading from a version of this project that kept the history in a dbt snapshot: on the
+    first run of a recorder, the snapshot's table of that name (segment_history_periods: the
+    recorded dates; customer_segments_snapshot: the versions) when it is there, else none. The
+    recorders adopt its rows, so the history recorded so far is kept. -#}
+{% macro segment_history_snapshot_table(identifier) -%}
+    {%- if not execute or is_incremental() %}{{ return(none) }}{% endif %}
+    {{ return(adapter.get_relation(database=target.database, schema='snapshots', identifier=identifier)) }}
+{%- endmacro %}
+
+{#- The month-ends from the month of `first` to the month of `last` (datetime.date values). -#}
+{% macro segment_history_month_ends(first, last) -%}
+    {%- set ends = [] %}
+    {%- for offset in range((last.year - first.year) * 12 + last.month - first.month + 1) %}
+        {%- set index = first.month - 1 + offset %}
+        {%- set year, month = first.year + index // 12, index % 12 + 1 %}
+        {%- set next_month = modules.datetime.date(year + month // 12, month % 12 + 1, 1) %}
+        {%- do ends.append(next_month - modules.datetime.timedelta(days=1)) %}
+    {%- endfor %}
+    {{ return(ends) }}
+{%- endmacro %}
+
+{#- A 'YYYY-MM' month of record_history_month_ends, as its first day (none when not given). -#}
+{% macro segment_history_month(request, key) -%}
+    {%- set text = request.get(key) if request is mapping else none %}
+    {%- if text is none %}{{ return(none) }}{% endif %}
+    {%- set parts = (text | string).split('-') %}
+    {%- if parts | length != 2 or not parts[0].isdigit() or not parts[1].isdigit()
+        or parts[0] | length != 4 or (parts[1] | int) < 1 or (parts[1] | int) > 12 %}
+        {{ exceptions.raise_compiler_error(
+            "record_history_month_ends: '" ~ key ~ "' must be a month written YYYY-MM, such as 2025-07 (got '"
+            ~ text ~ "')"
+        ) }}
+    {%- endif %}
+    {{ return(modules.datetime.date(parts[0] | int, parts[1] | int, 1)) }}
+{%- endmacro %}
+
+{#- The dates this build records in the segment history, in order, after the checks that keep
+    it append-only and within the data. Asked of the warehouse when the recorder runs.
+    var record_history_month_ends: null records the as-of date of the build; {from: YYYY-MM,
+    to: YYYY-MM} (either may be null: the first month-end the state grid holds, the last one
+    the data covers) records those month-ends instead, in one pass. A date already recorded is
+    skipped; one before the latest recorded date, after the data or missing from the state grid
+    is refused, and nothing is recorded. recorded: the recorder's own table (none on its first run). -#}
+{% macro segment_history_dates_to_record(recorded, announce=true) -%}
+    {#- referenced before the return, so dbt sees the dependencies when it parses the model #}
+    {%- set as_of_relation, dates_relation = ref('int_customer_state__as_of'), ref('int_customer_state__dates') %}
+    {%- if not execute %}{{ return([]) }}{% endif %}
+    {%- set request = var('record_history_month_ends') %}
+    {%- if request is not none and request is not mapping %}
+        {{ exceptions.raise_compiler_error(
+            "record_history_month_ends must be null or {from: YYYY-MM, to: YYYY-MM} (got '" ~ request ~ "')"
+        ) }}
+    {%- endif %}
+    {%- set span = run_query(
+        "select cast(as_of_date as " ~ type_text() ~ "), cast(first_data_date as " ~ type_text()
+        ~ "), cast(last_data_date as " ~ type_text() ~ ") from " ~ as_of_relation
+    ).rows[0] %}
+    {%- set as_of, first_day, last_day = span[0], span[1], span[2] %}
+    {%- set grid = run_query(
+        "select cast(state_date as " ~ type_text() ~ "), is_month_end from " ~ dates_relation
+    ).rows %}
+    {%- set grid_dates = grid | map(attribute=0) | list %}
+    {%- set recorded_dates = [] if recorded is none else run_query(
+        "select cast(as_of_date as " ~ type_text() ~ ") from " ~ recorded
+    ).rows | map(attribute=0) | list %}
+    {%- set latest = recorded_dates | max if recorded_dates else none %}
+
+    {%- if request is none %}
+        {%- set requested = [as_of] %}
+    {%- else %}
+        {%- set to_date = modules.datetime.date.fromisoformat %}
+        {%- set first_month, last_month = segment_history_month(request, 'from'), segment_history_month(request, 'to') %}
+        {%- set grid_month_ends = grid | selectattr(1) | map(attribute=0) | list | sort %}
+        {%- set first = first_month if first_month is not none
+            else to_date(grid_month_ends[0] if grid_month_ends else first_day) %}
+        {%- set last = last_month if last_month is not none else to_date(last_day) %}
+        {%- set ends = segment_history_month_ends(first, last) %}
+        {%- if last_month is none and ends and ends[-1] > to_date(last_day) %}{% do ends.pop() %}{% endif %}
+        {%- if not ends %}
+            {{ exceptions.raise_compiler_error(
+                "record_history_month_ends: no month-end between " ~ first ~ " and " ~ last_day
+                ~ " (the data does not cover a whole month there)"
+            ) }}
+        {%- endif %}
+        {%- set requested = ends | map('string') | list %}
+        {%- for day in requested if day < first_day %}{% if loop.first %}
+            {%- set first_end = segment_history_month_ends(to_date(first_day), to_date(first_day))[0] %}
+            {{ exceptions.raise_compiler_error(
+                "month-end " ~ day ~ " is before the data: the trusted transactions start on " ~ first_day
+                ~ ", so there is no customer state to record yet; the first month-end you can record is "
+                ~ first_end ~ " (from " ~ first_end.strftime('%Y-%m') ~ ")"
+            ) }}
+        {%- endif %}{% endfor %}
+        {%- for day in requested if day > last_day %}{% if loop.first %}
+            {%- set last_end = (ends | select('le', to_date(last_day)) | list)[-1] %}
+            {{ exceptions.raise_compiler_error(
+                "history cannot run ahead of the data: month-end " ~ day ~ " is after the last day of the "
+                ~ "trusted transactions, " ~ last_day ~ "; the last month-end you can record is " ~ last_end
+                ~ " (to " ~ last_end.strftime('%Y-%m') ~ ")"
+            ) }}
+        {%- endif %}{% endfor %}
+    {%- endif %}
+
+    {%- set todo = requested | reject('in', recorded_dates) | list %}
+    {%- for day in todo if day not in grid_dates %}{% if loop.first %}
+        {{ exceptions.raise_compiler_error(
+            "the month-end customer state of " ~ day ~ " is not in the warehouse (the state grid starts at "
+            ~ (grid | selectattr(1) | map(attribute=0) | min) ~ "); set the dbt var history_start_date earlier "
+            ~ "and run `dbt build` first"
+        ) }}
+    {%- endif %}{% endfor %}
+    {%- for day in todo if latest is not none and day < latest %}{% if loop.first %}
+        {{ exceptions.raise_compiler_error(
+            "history is append-only: " ~ day ~ " is before the latest recorded as-of date " ~ latest
+            ~ " and is not recorded; record later dates only, or start the history afresh "
+            ~ "(scripts/backfill_history.py --rebuild)"
+        ) }}
+    {%- endif %}{% endfor %}
+
+    {%- set skipped = requested | length - todo | length %}
+    {%- if skipped and announce %}
+        {{ print("segment history: " ~ skipped ~ " of " ~ requested | length
+            ~ " date(s) already recorded, nothing to change there") }}
+    {%- endif %}
+    {%- if todo and announce %}
+        {{ print("segment history: recording " ~ todo | length ~ " date(s), " ~ todo[0] ~ " to " ~ todo[-1]
+            ~ ", in one pass") }}
+    {%- endif %}
+    {{ return(todo) }}
+{%- endmacro %}
+
+{#- `dbt run-operation forget_segment_history`: drops the recorded history (the recorded dates,
+    the state changes, the period revenue, and the snapshot tables of earlier versions of this
+    project) so it can be recorded afresh. scripts/backfill_history.py --rebuild runs it with the
+    var record_history_month_ends of the recording that follows: its checks run first, as if
+    nothing were recorded, so a recording that would be refused drops nothing. -#}
+{% macro forget_segment_history() -%}
+    {%- do segment_history_dates_to_record(none, announce=false) %}
+    {%- set recorders = [
+        ref('int_segment_history__recorded_dates'),
+        ref('int_segment_history__state_changes'),
+        ref('int_segment_history__period_revenue'),
+    ] %}
+    {%- for name in ['customer_segments_snapshot', 'segment_history_periods'] %}
+        {%- do recorders.append(api.Relation.create(database=target.database, schema='snapshots', identifier=name)) %}
+    {%- endfor %}
+    {%- for relation in recorders %}
+        {%- set found = adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier=relation.identifier
+        ) %}
+        {%- if found is not none %}
+            {% do adapter.drop_relation(found) %}
+            {{ print("segment history: dropped " ~ found) }}
+        {%- endif %}
+    {%- endfor %}
+    {#- DuckDB and PostgreSQL ran the drops in the operation's transaction: commit it (Spark has none) #}
+    {%- if target.type != 'spark' %}
+        {%- call statement('forget_segment_history', auto_begin=true) %}select 1{% endcall %}
+        {%- do adapter.commit() %}
+    {%- endif %}
 {%- endmacro %}

@@ -13,12 +13,14 @@
       pattern       text matching the regular expression (words: what it must be)
       words         a list of words (letters, digits, _)
       abbreviations a mapping of lower-case words to lower-case words
-      rules         a structured var checked where it is read (macros/identity_model.sql)
+      rules         a structured var checked where it is read (macros/identity_model.sql,
+                    macros/segment_history.sql)
 -#}
 {% macro var_rules() -%}
     {{ return([
         {'name': 'as_of_date', 'kind': 'date', 'nullable': true},
         {'name': 'history_start_date', 'kind': 'date', 'nullable': true},
+        {'name': 'record_history_month_ends', 'kind': 'rules'},
         {'name': 'profitability_window_months', 'kind': 'whole', 'min': 1},
         {'name': 'abc_value_metric', 'kind': 'choice', 'values': ['net_profit', 'gross_profit', 'revenue']},
         {'name': 'abc_a_share', 'kind': 'share'},

@@ -170,6 +170,10 @@ def primary_keys(manifest: dict) -> dict[str, list[list[str]]]:
     return keys
 
 
+# the column a history mart's key names the recorded date by
+RECORDED_DATE_COLUMNS = {"as_of_date", "to_period", "valid_from_date"}
+
+
 def naming_problems(keys: dict[str, list[list[str]]], folders: dict[str, str]) -> list[str]:
     broken = []
     for name, sets in keys.items():
@@ -181,7 +185,7 @@ def naming_problems(keys: dict[str, list[list[str]]], folders: dict[str, str]) -
         per_customer = name.startswith("customer_") and folders[name] != "history" and name != "customer_identity_map"
         if per_customer and "customer_key" not in single:
             broken.append(f"{name}: named customer_* but not one row per customer")
-        if folders[name] == "history" and not any({"as_of_date", "to_period"} & set(columns) for columns in sets):
+        if folders[name] == "history" and not any(RECORDED_DATE_COLUMNS & set(columns) for columns in sets):
             broken.append(f"{name}: a history mart is keyed by the date it was recorded")
     return broken
 

@@ -1,44 +1,32 @@
--- Each customer's window revenue for every as-of date the customer state was built for, kept
--- across runs (like the snapshot, a full refresh does not erase it), so the segment migration
--- can report the revenue of the customers who moved. backfill --rebuild clears it.
--- On Spark the recorded history keeps each recorded date's revenue (int_segment_history__recorded_states):
--- this is a view of it.
+-- Each customer's window revenue on every recorded date of the segment history (customers with
+-- a sale in the window only), so the segment migration can report the revenue of the
+-- customers who moved. Written once per recorded date, after int_segment_history__recorded_dates,
+-- and never rewritten (a full refresh keeps it; backfill_history.py --rebuild clears it).
+-- On Spark (its Parquet tables have no delete) a partition per date, written once.
 {{
     config(
-        materialized=('view' if target.type == 'spark' else 'incremental'),
-        unique_key=['customer_key', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        full_refresh=false
+        materialized='incremental',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'append'),
+        partition_by=(['as_of_date'] if target.type == 'spark' else none),
+        full_refresh=false,
+        on_schema_change='fail'
     )
 }}
 
-{%- if target.type == 'spark' %}
-
-select
-    customer_key,
-    as_of_date,
-    revenue
-from {{ ref('int_segment_history__recorded_states') }}
-where revenue is not null
-
-{%- else %}
-
 with
 
-as_of as (
-    select as_of_date from {{ ref('int_customer_state__as_of') }}
+dates_to_write as (
+    {{ segment_history_dates_to_write() }}
 ),
 
-state as (
-    select * from {{ ref('int_customer_state__grid') }}
+states as (
+    select * from {{ ref('int_segment_history__states') }}
 )
 
 select
-    state.customer_key,
-    state.state_date as as_of_date,
-    state.revenue
-from state
-inner join as_of on state.state_date = as_of.as_of_date
-where state.is_in_window
-
-{%- endif %}
+    states.customer_key,
+    states.revenue,
+    states.as_of_date
+from states
+inner join dates_to_write on states.as_of_date = dates_to_write.as_of_date
+where states.is_in_window

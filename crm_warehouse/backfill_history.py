@@ -51,33 +51,42 @@ def month(text: str) -> dt.date:
     return parsed
 
 
-def failures(result: object) -> list[str]:
-    """The messages of the nodes (or the operation) a dbt invocation failed on."""
-    messages = [str(getattr(result, "exception", None) or "")]
+def failures(result: object, caught: list[str]) -> list[str]:
+    """The messages of the nodes a dbt invocation failed on, or of the operation (caught from
+    dbt's events: a failed operation reports its error only there)."""
+    messages = [*caught, str(getattr(result, "exception", None) or "")]
     for node in getattr(getattr(result, "result", None), "results", None) or []:
-        if str(getattr(node, "status", "")) in ("error", "fail"):
-            messages.append(str(getattr(node, "message", "") or ""))
+        if str(getattr(node, "status", "")) in ("error", "fail") and getattr(node, "message", None):
+            name = getattr(getattr(node, "node", None), "name", None)
+            messages.append(f"{name}: {node.message}" if name else str(node.message))
     return [line for line in messages if line]
 
 
 def dbt(args: list[str], target: str | None) -> None:
     from dbt.cli.main import dbtRunner
 
+    caught: list[str] = []
+
+    def catch(event: object) -> None:
+        if event.info.name in ("RunningOperationCaughtError", "RunningOperationUncaughtError"):  # type: ignore[attr-defined]
+            caught.append(event.data.exc)  # type: ignore[attr-defined]
+
     targeted = [*args, *(["--target", target] if target else [])]
-    result = dbtRunner().invoke([*targeted, "--project-dir", str(REPO), "--profiles-dir", str(REPO), "--quiet"])
+    runner = dbtRunner(callbacks=[catch])
+    result = runner.invoke([*targeted, "--project-dir", str(REPO), "--profiles-dir", str(REPO), "--quiet"])
     if not result.success:
-        messages = failures(result) or ["see the dbt log above"]
+        messages = failures(result, caught) or ["see the dbt log above"]
         raise BackfillError("; ".join(dict.fromkeys(reason(message) for message in messages)))
 
 
 def reason(message: str) -> str:
-    """A refusal is a compilation error: its reason is the line after the header, before the
-    macro trace (lines starting with '>')."""
+    """A refusal of the history's checks is a compilation error raised in the macro
+    segment_history_dates_to_record: its reason is the text between the header and the macro
+    trace (lines starting with '>'). Other failures keep the model's name and dbt's words."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    if lines and lines[0].startswith("Compilation Error"):
-        said = [line for line in lines[1:] if not line.startswith(">")]
-        return " ".join(said) or lines[0]
-    return message.strip()
+    if "in macro segment_history_dates_to_record" in message and "Compilation Error" in lines[0]:
+        return " ".join(line for line in lines[1:] if not line.startswith(">"))
+    return " ".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

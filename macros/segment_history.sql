@@ -86,7 +86,8 @@
 {% macro segment_history_dates_to_record(recorded, announce=true) -%}
     {#- referenced before the return, so dbt sees the dependencies when it parses the model #}
     {%- set as_of_relation, dates_relation = ref('int_customer_state__as_of'), ref('int_customer_state__dates') %}
-    {%- if not execute %}{{ return([]) }}{% endif %}
+    {#- nothing to plan while parsing, or when compiling before the state is built (docs generate) #}
+    {%- if not execute or load_relation(dates_relation) is none %}{{ return([]) }}{% endif %}
     {%- set request = var('record_history_month_ends') %}
     {%- if request is not none and request is not mapping %}
         {{ exceptions.raise_compiler_error(
@@ -130,7 +131,7 @@
             {{ exceptions.raise_compiler_error(
                 "month-end " ~ day ~ " is before the data: the trusted transactions start on " ~ first_day
                 ~ ", so there is no customer state to record yet; the first month-end you can record is "
-                ~ first_end ~ " (from " ~ first_end.strftime('%Y-%m') ~ ")"
+                ~ first_end ~ " (month " ~ first_end.strftime('%Y-%m') ~ ")"
             ) }}
         {%- endif %}{% endfor %}
         {%- for day in requested if day > last_day %}{% if loop.first %}
@@ -138,7 +139,7 @@
             {{ exceptions.raise_compiler_error(
                 "history cannot run ahead of the data: month-end " ~ day ~ " is after the last day of the "
                 ~ "trusted transactions, " ~ last_day ~ "; the last month-end you can record is " ~ last_end
-                ~ " (to " ~ last_end.strftime('%Y-%m') ~ ")"
+                ~ " (month " ~ last_end.strftime('%Y-%m') ~ ")"
             ) }}
         {%- endif %}{% endfor %}
     {%- endif %}

@@ -30,7 +30,7 @@ def test_schemas_are_exactly_the_documented_ones(built_warehouse: Built) -> None
             "select distinct table_schema from information_schema.tables where table_catalog = current_database()"
         )
     }
-    assert schemas <= {"raw", "staging", "intermediate", "marts", "snapshots", "meta"}
+    assert schemas <= {"raw", "staging", "intermediate", "marts", "meta"}
     assert {"raw", "staging", "meta"} <= schemas
     # the build ledger publish reads: this build, finished green
     assert warehouse.query("select command, status, failed_node_count from meta.dbt_invocations") == [
@@ -153,32 +153,34 @@ def test_signed_revenue_reconciles_with_raw(built_warehouse: Built) -> None:
 
 
 def test_plain_dbt_run_on_a_new_warehouse_builds_every_model(loaded_warehouse: Warehouse) -> None:
-    """`dbt seed` then `dbt run` (no snapshot): the history marts are empty until it has run, not an
-    error. Before anything is built, `dbt docs generate` (which compiles every model) works too."""
+    """`dbt seed` then `dbt run` (no tests) builds every model, and records the as-of date in the
+    segment history as a build does. Before anything is built, `dbt docs generate` (which
+    compiles every model) works too."""
     documented = loaded_warehouse.dbt("docs", "generate")
     assert documented.returncode == 0, documented.stdout[-4000:]
     seeded = loaded_warehouse.dbt("seed")
     assert seeded.returncode == 0, seeded.stdout[-4000:]
     ran = loaded_warehouse.dbt("run")
     assert ran.returncode == 0, ran.stdout[-4000:]
-    assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == 0
-    assert loaded_warehouse.scalar("select count(*) from marts.segment_migration") == 0
-    recorded = loaded_warehouse.dbt("snapshot")
-    assert recorded.returncode == 0, recorded.stdout[-4000:]
-    again = loaded_warehouse.dbt("run", "--select", "customer_segment_history")
-    assert again.returncode == 0, again.stdout[-4000:]
     customers = loaded_warehouse.scalar("select count(*) from marts.customer_lifecycle")
-    assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == customers
+    assert loaded_warehouse.scalar("select count(*) from marts.customer_segment_history") == customers > 0
+    # one recorded date: no transition between two dates yet
+    assert loaded_warehouse.scalar("select count(*) from marts.segment_migration") == 0
 
 
 def test_first_build_records_its_as_of_date_in_the_history_mart(built_warehouse: Built) -> None:
-    """On a new warehouse the snapshot creates the history tables during the build; the history
-    mart, built after it, must see them (it once read dbt's stale relation cache and came out empty)."""
+    """A new warehouse's first build records its as-of date: every customer of the as-of date
+    has one version, from that date on, and the history mart shows it on that date."""
     warehouse, _ = built_warehouse
     as_of = warehouse.scalar("select max(as_of_date) from marts.customer_profitability")
+    assert warehouse.query("select as_of_date from intermediate.int_segment_history__recorded_dates") == [(as_of,)]
     assert warehouse.query("select distinct as_of_date from marts.customer_segment_history") == [(as_of,)]
+    assert warehouse.query("select distinct valid_from_date, valid_to_date from marts.customer_segment_versions") == [
+        (as_of, None)
+    ]
     assert (
         warehouse.scalar("select count(*) from marts.customer_segment_history")
-        == warehouse.scalar("select count(*) from snapshots.customer_segments_snapshot where dbt_valid_to is null")
+        == warehouse.scalar("select count(*) from marts.customer_segment_versions")
+        == warehouse.scalar("select count(*) from marts.customer_lifecycle")
         > 0
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,11 +16,12 @@ from conftest import NO_TESTS, REPO, Warehouse, plain
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
 MONTHS = ("2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31")
-# what one month's snapshot reads, from the month-end state on (not the CLV fit or the campaigns)
-TO_SNAPSHOT = "tag:customer_state+,+customer_segments_snapshot"
+# what recording one month reads and writes, from the month-end state on (not the CLV fit or
+# the campaigns): the recorders and the history marts
+TO_RECORD = "tag:customer_state+,+segment_migration"
 # and the customer-state marts the replay compares, month by month
 REPLAYED = [
-    TO_SNAPSHOT,
+    TO_RECORD,
     *(
         f"tag:customer_state+,+{mart}"
         for mart in ("customer_profitability", "customer_segments", "customer_lifecycle", "customer_loyalty_tiers")
@@ -47,17 +47,30 @@ def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+# what the history keeps (without recorded_at, the wall-clock time of the run)
+RECORDED = (
+    "select as_of_date from intermediate.int_segment_history__recorded_dates order by all",
+    "select * exclude (recorded_at) from intermediate.int_segment_history__state_changes order by all",
+    "select * from intermediate.int_segment_history__period_revenue order by all",
+)
+VERSIONS = "select * exclude (recorded_at) from marts.customer_segment_versions order by customer_key, valid_from_date"
+FORGET = tuple(
+    f"drop table intermediate.int_segment_history__{name}" for name in ("recorded_dates", "state_changes", "period_revenue")
+)
+
+
 def history_fingerprint(warehouse: Warehouse) -> tuple:
-    return (
-        warehouse.query("select * from snapshots.customer_segments_snapshot order by all"),
-        warehouse.query("select as_of_date from snapshots.segment_history_periods order by all"),
-    )
+    return tuple(warehouse.query(sql) for sql in RECORDED)
+
+
+def recorded_dates(warehouse: Warehouse) -> list[str]:
+    return [str(d) for (d,) in warehouse.query(RECORDED[0])]
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) -> tuple[Warehouse, dict]:
     """Four month-ends backfilled in one pass from the state grid; on a copy, each month's state
-    built on its own (a grid that holds only that date) and recorded by `dbt snapshot`."""
+    built on its own (a grid that holds only that date) and recorded by that month's build."""
     warehouse, result = built_warehouse
     assert result.returncode == 0
     work = tmp_path_factory.mktemp("history")
@@ -65,20 +78,16 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
     shutil.copy(warehouse.path, recorded.path)
     run = backfill(recorded, "--from", "2025-07", "--to", "2025-10", "--rebuild")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "recording 4 month-end(s), 2025-07-31 to 2025-10-31, in one pass" in run.stdout
+    assert "segment history: recording 4 date(s), 2025-07-31 to 2025-10-31, in one pass" in run.stdout
 
     states, revenues = {}, {}
     replayed = Warehouse(work / "states.duckdb", work / "states")
     shutil.copy(warehouse.path, replayed.path)
-    replayed.execute(
-        "drop table snapshots.customer_segments_snapshot",
-        "drop table snapshots.segment_history_periods",
-        "drop table intermediate.int_customer_state__grid",
-    )
+    replayed.execute(*FORGET, "drop table intermediate.int_customer_state__grid")
     for as_of in MONTHS:
         # history_start_date after the data: the grid computes the as-of date alone, afresh
         month_vars = {"as_of_date": as_of, "history_start_date": "2099-01-01"}
-        # the month's state and then its snapshot, in one invocation (the data tests run elsewhere)
+        # the month's state and then its recording, in one invocation (the data tests run elsewhere)
         built = replayed.dbt("build", "--select", *REPLAYED, "--exclude", *NO_TESTS, vars=month_vars)
         assert built.returncode == 0, built.stdout[-3000:]
         # the as-of date and, for the loyalty tier's hold, the two month-ends before it
@@ -98,60 +107,58 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
     return recorded, states
 
 
-def test_one_pass_history_equals_the_month_by_month_snapshots(history: tuple[Warehouse, dict]) -> None:
-    """The backfill's set-based versions are the rows `dbt snapshot` writes month by month, to the
-    validity timestamps and version ids."""
+def test_one_pass_history_equals_the_month_by_month_recording(history: tuple[Warehouse, dict]) -> None:
+    """The backfill's four month-ends in one pass keep what four builds, one a month, keep: the
+    same recorded dates, changes and revenue, so the same versions to the validity dates."""
     warehouse, states = history
-    snapshot = "select * from snapshots.customer_segments_snapshot order by customer_key, dbt_valid_from"
-    one_pass, replayed = warehouse.query(snapshot), states["replayed"].query(snapshot)
+    one_pass, replayed = warehouse.query(VERSIONS), states["replayed"].query(VERSIONS)
     assert len(one_pass) > len(states[MONTHS[-1]]), "some customers should have more than one version"
     assert one_pass == replayed
+    assert history_fingerprint(warehouse) == history_fingerprint(states["replayed"])
 
 
 def test_scd2_invariants(history: tuple[Warehouse, dict]) -> None:
     warehouse, states = history
-    assert [
-        str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")
-    ] == list(MONTHS)
+    versions = "marts.customer_segment_versions"
+    assert recorded_dates(warehouse) == list(MONTHS)
     assert (
         warehouse.scalar(
-            "select count(*) from (select customer_key from snapshots.customer_segments_snapshot "
-            "where dbt_valid_to is null group by customer_key having count(*) <> 1)"
+            f"select count(*) from (select customer_key from {versions} "
+            "where valid_to_date is null group by customer_key having count(*) <> 1)"
         )
         == 0
     )
-    assert warehouse.scalar("select count(distinct customer_key) from snapshots.customer_segments_snapshot") == len(
-        states[MONTHS[-1]]
-    )
+    assert warehouse.scalar(f"select count(*) from {versions} where is_current_version <> (valid_to_date is null)") == 0
+    assert warehouse.scalar(f"select count(distinct customer_key) from {versions}") == len(states[MONTHS[-1]])
     # consecutive versions touch: no overlap, no gap; validity starts on a recorded as-of date
     assert (
         warehouse.scalar(
-            """
+            f"""
         select count(*) from (
-            select dbt_valid_to,
-                lead(dbt_valid_from) over (partition by customer_key order by dbt_valid_from) as next_from
-            from snapshots.customer_segments_snapshot
-        ) where next_from is distinct from dbt_valid_to and not (next_from is null and dbt_valid_to is null)
+            select valid_to_date,
+                lead(valid_from_date) over (partition by customer_key order by valid_from_date) as next_from
+            from {versions}
+        ) where next_from is distinct from valid_to_date
         """
         )
         == 0
     )
     assert (
         warehouse.scalar(
-            "select count(*) from snapshots.customer_segments_snapshot where cast(dbt_valid_from as date) not in "
-            "(select as_of_date from snapshots.segment_history_periods)"
+            f"select count(*) from {versions} where valid_from_date not in "
+            "(select as_of_date from intermediate.int_segment_history__recorded_dates)"
         )
         == 0
     )
     # a version only when a tracked value changed
     assert (
         warehouse.scalar(
-            """
+            f"""
         select count(*) from (
             select *, lag(abc_class) over w as a, lag(profit_decile) over w as d, lag(rfm_segment) over w as r,
                    lag(lifecycle_stage) over w as l, lag(loyalty_tier) over w as t, row_number() over w as n
-            from snapshots.customer_segments_snapshot
-            window w as (partition by customer_key order by dbt_valid_from)
+            from {versions}
+            window w as (partition by customer_key order by valid_from_date)
         ) where n > 1 and a is not distinct from abc_class and d is not distinct from profit_decile
             and r is not distinct from rfm_segment and l is not distinct from lifecycle_stage
             and t is not distinct from loyalty_tier
@@ -210,23 +217,22 @@ def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[W
     # the same command again (as after a backfill that was stopped) records nothing new
     again = backfill(warehouse, "--from", "2025-07", "--to", "2025-10")
     assert again.returncode == 0, again.stderr
-    assert "4 of 4 month-end(s) already recorded" in again.stdout
+    assert "segment history: 4 of 4 date(s) already recorded, nothing to change there" in again.stdout
     assert history_fingerprint(warehouse) == before
 
     refused = backfill(warehouse, "--from", "2025-05", "--to", "2025-08")
     assert refused.returncode == 2
     assert (
-        "history is append-only: 2025-05-31 is before the latest recorded as-of date 2025-10-31 and is not recorded"
-        in refused.stderr
-    )
+        "backfill: refused: history is append-only: 2025-05-31 is before the latest recorded as-of date 2025-10-31 "
+        "and is not recorded"
+    ) in refused.stderr
     assert history_fingerprint(warehouse) == before
 
-    # dbt itself refuses to snapshot a state earlier than the history, whoever runs it
-    direct = warehouse.dbt("build", "--select", TO_SNAPSHOT, "--exclude", *NO_TESTS, vars={"as_of_date": "2025-09-30"})
+    # dbt itself refuses to record a state earlier than the history, whoever runs it (an as-of
+    # date already recorded, such as a recorded month-end, is skipped like the backfill's)
+    direct = warehouse.dbt("build", "--select", TO_RECORD, "--exclude", *NO_TESTS, vars={"as_of_date": "2025-09-15"})
     assert direct.returncode != 0
-    assert "Segment history is append-only: as_of_date 2025-09-30 is earlier than the latest recorded 2025-10-31" in (
-        re.sub(r"\x1b\[[0-9;]*m", "", direct.stdout)
-    )
+    assert "history is append-only: 2025-09-15 is before the latest recorded as-of date 2025-10-31" in plain(direct)
     assert history_fingerprint(warehouse) == before
 
 
@@ -236,13 +242,16 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
     last_day = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
     assert str(last_day) == "2026-10-31", "the generator's default end date"
 
-    ahead = backfill(warehouse, "--from", "2026-10", "--to", "2026-12")
-    assert ahead.returncode == 2
-    assert (
-        "history cannot run ahead of the data: month-end 2026-11-30 is after the last day of the trusted "
-        "transactions, 2026-10-31; the last month-end you can record is 2026-10-31 (--to 2026-10)"
-    ) in ahead.stderr
-    assert history_fingerprint(warehouse) == before
+    refusal = (
+        "backfill: refused: history cannot run ahead of the data: month-end 2026-11-30 is after the last day of "
+        "the trusted transactions, 2026-10-31; the last month-end you can record is 2026-10-31 (month 2026-10)"
+    )
+    # a refused rebuild drops nothing: its checks run before the recorded history is dropped
+    for rebuild in ([], ["--rebuild"]):
+        ahead = backfill(warehouse, *rebuild, "--from", "2026-10", "--to", "2026-12")
+        assert ahead.returncode == 2
+        assert refusal in ahead.stderr
+        assert history_fingerprint(warehouse) == before
 
     # before the data: it simply starts later (no var could help, so none is advised)
     first_day = warehouse.scalar("select min(transaction_date) from marts.fct_sales")
@@ -252,7 +261,7 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
     assert (
         f"month-end 1999-11-30 is before the data: the trusted transactions start on {first_day}, so there is no "
         f"customer state to record yet; the first month-end you can record is {first_month_end} "
-        f"(--from {first_month_end:%Y-%m})"
+        f"(month {first_month_end:%Y-%m})"
     ) in early.stderr
     assert "history_start_date" not in early.stderr
     assert history_fingerprint(warehouse) == before
@@ -267,28 +276,29 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
         assert history_fingerprint(warehouse) == before
 
 
-def test_a_backfill_that_fails_records_nothing_and_completes_when_run_again(
-    history: tuple[Warehouse, dict], tmp_path: Path
-) -> None:
-    """All month-ends are written in one transaction: a failure after the snapshot was already
-    changed (here: a damaged revenue table) rolls everything back."""
+def test_a_backfill_that_fails_part_way_completes_when_run_again(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
+    """Each recorder writes a recorded date once, after the dates: a backfill that fails part-way
+    (here: a damaged revenue table, after the dates and the changes were written) completes when
+    the same command runs again, and the history is then what an unbroken backfill records."""
     warehouse = history[0].copy_to(tmp_path)
-    before = history_fingerprint(warehouse)
+    unbroken = history[0].copy_to(tmp_path / "unbroken")
     state_before = warehouse.query("select * from marts.customer_segments order by customer_key")
     command = ["--from", "2025-11", "--to", "2026-01"]
+    clean = backfill(unbroken, *command)
+    assert clean.returncode == 0, clean.stderr
     warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column revenue to damaged")
     failed = backfill(warehouse, *command)
     assert failed.returncode == 2
-    assert "backfill: refused: writing the history failed, nothing was recorded:" in failed.stderr
-    assert history_fingerprint(warehouse) == before
+    assert "backfill: refused:" in failed.stderr and "int_segment_history__period_revenue" in failed.stderr
+    assert recorded_dates(warehouse) == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
 
     warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column damaged to revenue")
     again = backfill(warehouse, *command)
     assert again.returncode == 0, again.stderr
-    recorded = [
-        str(d) for (d,) in warehouse.query("select as_of_date from snapshots.segment_history_periods order by 1")
-    ]
-    assert recorded == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
+    assert "segment history: 3 of 3 date(s) already recorded" in again.stdout
+    assert history_fingerprint(warehouse) == history_fingerprint(unbroken)
+    assert warehouse.query(VERSIONS) == unbroken.query(VERSIONS)
+    recorded = recorded_dates(warehouse)
     assert warehouse.scalar(
         "select count(distinct as_of_date) from intermediate.int_segment_history__period_revenue"
     ) == len(recorded)

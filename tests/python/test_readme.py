@@ -83,7 +83,7 @@ def segment_history(warehouse: Path) -> list[tuple]:
     """Every recorded version of the segment history."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute("select * from snapshots.customer_segments_snapshot order by all").fetchall()
+        return con.execute("select * from marts.customer_segment_versions order by all").fetchall()
     finally:
         con.close()
 
@@ -128,7 +128,9 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     try:
         periods = [
             str(d)
-            for (d,) in con.execute("select as_of_date from snapshots.segment_history_periods order by 1").fetchall()
+            for (d,) in con.execute(
+                "select as_of_date from intermediate.int_segment_history__recorded_dates order by 1"
+            ).fetchall()
         ]
         assert periods == ["2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31"]
         # the last build rebuilt every customer-state mart as of 2025-06-30, the history untouched

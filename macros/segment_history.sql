@@ -20,10 +20,12 @@
 
 {#- True on a customer's first row and where a tracked value differs from their row before. -#}
 {% macro segment_history_is_change(order_by='as_of_date') -%}
-    row_number() over (partition by customer_key order by {{ order_by }}) = 1
-    {%- for column in segment_history_tracked_columns() %}
-    or lag({{ column }}) over (partition by customer_key order by {{ order_by }}) is distinct from {{ column }}
-    {%- endfor %}
+    (
+        row_number() over (partition by customer_key order by {{ order_by }}) = 1
+        {%- for column in segment_history_tracked_columns() %}
+        or {{ column }} is distinct from lag({{ column }}) over (partition by customer_key order by {{ order_by }})
+        {%- endfor %}
+    )
 {%- endmacro %}
 
 {#- The recorded dates a recorder (a model written once per recorded date) has not written yet:
@@ -45,7 +47,8 @@
     recorded dates; customer_segments_snapshot: the versions) when it is there, else none. The
     recorders adopt its rows, so the history recorded so far is kept. -#}
 {% macro segment_history_snapshot_table(identifier) -%}
-    {%- if not execute or is_incremental() %}{{ return(none) }}{% endif %}
+    {#- Spark never had the snapshot #}
+    {%- if not execute or is_incremental() or target.type == 'spark' %}{{ return(none) }}{% endif %}
     {{ return(adapter.get_relation(database=target.database, schema='snapshots', identifier=identifier)) }}
 {%- endmacro %}
 
@@ -145,13 +148,6 @@
     {%- endif %}
 
     {%- set todo = requested | reject('in', recorded_dates) | list %}
-    {%- for day in todo if day not in grid_dates %}{% if loop.first %}
-        {{ exceptions.raise_compiler_error(
-            "the month-end customer state of " ~ day ~ " is not in the warehouse (the state grid starts at "
-            ~ (grid | selectattr(1) | map(attribute=0) | min) ~ "); set the dbt var history_start_date earlier "
-            ~ "and run `dbt build` first"
-        ) }}
-    {%- endif %}{% endfor %}
     {%- for day in todo if latest is not none and day < latest %}{% if loop.first %}
         {{ exceptions.raise_compiler_error(
             "history is append-only: " ~ day ~ " is before the latest recorded as-of date " ~ latest
@@ -160,6 +156,13 @@
         ) }}
     {%- endif %}{% endfor %}
 
+    {%- for day in todo if day not in grid_dates %}{% if loop.first %}
+        {{ exceptions.raise_compiler_error(
+            "the customer state of " ~ day ~ " is not in the warehouse (the state grid starts at "
+            ~ (grid | selectattr(1) | map(attribute=0) | min) ~ "); set the dbt var history_start_date earlier "
+            ~ "and run `dbt build` first"
+        ) }}
+    {%- endif %}{% endfor %}
     {%- set skipped = requested | length - todo | length %}
     {%- if skipped and announce %}
         {{ print("segment history: " ~ skipped ~ " of " ~ requested | length
@@ -184,7 +187,7 @@
         ref('int_segment_history__state_changes'),
         ref('int_segment_history__period_revenue'),
     ] %}
-    {%- for name in ['customer_segments_snapshot', 'segment_history_periods'] %}
+    {%- for name in (['customer_segments_snapshot', 'segment_history_periods'] if target.type != 'spark' else []) %}
         {%- do recorders.append(api.Relation.create(database=target.database, schema='snapshots', identifier=name)) %}
     {%- endfor %}
     {%- for relation in recorders %}

@@ -21,6 +21,7 @@ from conftest import (  # noqa: F401
     PER_CUSTOMER,
     DataSet,
     Warehouse,
+    backfill_after_the_first_build,
     build_twice,
     name_pairs,
     row_differences,
@@ -45,18 +46,29 @@ def server() -> LocalPostgres:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet, server: LocalPostgres) -> dict:  # noqa: F811
     """The small data built on DuckDB (without the CLV fit) and on PostgreSQL, each first without
-    its latest 2% of lines and then again after they arrive as a daily batch."""
+    its latest 2% of lines and then again after they arrive as a daily batch; after the first
+    build, the backfill records every month-end in the segment history, on each engine."""
     work = tmp_path_factory.mktemp("engines")
     initial, batch = work / "initial", work / "batch"
     hold_back_last_lines(small_data.path, initial, batch, 0.02)
     duck = Warehouse(work / "duckdb.duckdb", work / "duckdb")
-    duck_seconds = build_twice(duck, initial, batch, {"options": ["--exclude", *NO_TESTS], "vars": {"clv_fit": False}})
+    duck_options = {
+        "options": ["--exclude", *NO_TESTS],
+        "vars": {"clv_fit": False},
+        "after_build": backfill_after_the_first_build(),
+    }
+    duck_seconds = build_twice(duck, initial, batch, duck_options)
     landing = Warehouse(work / "landing.duckdb", work / "postgres")
-    postgres = {"options": ["--target", "postgres"], "env": server.env, "load": ["--engine", "postgres"]}
+    postgres = {
+        "options": ["--target", "postgres"],
+        "env": server.env,
+        "load": ["--engine", "postgres"],
+        "after_build": backfill_after_the_first_build("--target", "postgres", env=server.env),
+    }
     pg_seconds = build_twice(landing, initial, batch, postgres)
     results = json.loads((landing.work / "target" / "run_results.json").read_text())["results"]
     print(
-        f"dbt build on PostgreSQL ({len(results)} nodes: models, seeds, snapshot and every test): {pg_seconds:.1f} s; "
+        f"dbt build on PostgreSQL ({len(results)} nodes: models, seeds and every test): {pg_seconds:.1f} s; "
         f"the same data's models on DuckDB: {duck_seconds:.1f} s"
     )
     return {"duckdb": duck, "server": server}
@@ -141,6 +153,21 @@ def test_every_mart_is_the_same_row_for_row(builds: dict) -> None:
         if difference:
             differences[table] = difference
     assert differences == {}
+
+
+def test_the_segment_history_has_what_duckdb_recorded(builds: dict) -> None:
+    """The backfill recorded every month-end on PostgreSQL too, and the build after the batch its
+    as-of date: the same recorded dates and changes as on DuckDB (the versions and history marts
+    are compared with every other mart)."""
+    duck: Warehouse = builds["duckdb"]
+    for select in (
+        "select as_of_date from intermediate.int_segment_history__recorded_dates",
+        "select customer_key, abc_class, profit_decile, rfm_segment, lifecycle_stage, loyalty_tier, as_of_date "
+        "from intermediate.int_segment_history__state_changes",
+    ):
+        ours = sorted(duck.query(select), key=repr)
+        assert sorted(postgres_rows(select), key=repr) == ours, select
+        assert len(ours) > 12, select
 
 
 def test_the_string_functions_are_duckdbs_on_the_customers_names(builds: dict, small_data: DataSet) -> None:  # noqa: F811

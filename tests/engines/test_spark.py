@@ -3,9 +3,8 @@ and tables in a temporary folder) and built there with every data and unit test,
 each first without its latest 2% of lines and then again after they arrive as a daily batch,
 and every seed, staging model and mart compared row for row.
 
-Spark records the segment history from the month-end state grid in the build
-(int_segment_history__recorded_states); DuckDB records it as a user does, the month-ends with
-the backfill and then the as-of date with the snapshot, after each build. DuckDB is built with
+Both engines record the segment history as `make run` does: every month-end with the backfill
+after the first build, then the as-of date of the build after the batch. DuckDB is built with
 clv_fit: false, as the local Spark session runs no dbt Python models (the CLV marts say
 not_fitted on both). Run by `make test-spark`, which installs dbt-spark and pyspark. What
 differs on Spark is listed in the README, "Running on Spark or PostgreSQL".
@@ -23,6 +22,7 @@ from conftest import (  # noqa: F401
     PER_CUSTOMER,
     DataSet,
     Warehouse,
+    backfill_after_the_first_build,
     build_twice,
     name_pairs,
     plain,
@@ -31,22 +31,21 @@ from conftest import (  # noqa: F401
 )
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.spark import session
-from serving_helpers import backfill
 
 NO_CLV_FIT = {"clv_fit": False}
-# on DuckDB the snapshot and what reads it are built after the backfill
-SNAPSHOT_AND_HISTORY = "customer_segments_snapshot+"
-SPARK_HISTORY = "intermediate.int_segment_history__recorded_states"
-
-
-def record_history_on_duckdb(duck: Warehouse) -> None:
-    """What a DuckDB user does after a build to have what a Spark build records: the month-ends
-    not recorded yet (the backfill), then the as-of date (the snapshot), and the history marts
-    with their tests."""
-    recorded = backfill(duck)
-    assert recorded.returncode == 0, plain(recorded)[-3000:]
-    built = duck.dbt("build", "--select", SNAPSHOT_AND_HISTORY, vars=NO_CLV_FIT)
-    assert built.returncode == 0, plain(built)[-6000:]
+# what the segment history keeps, compared between the engines (recorded_at is wall-clock time)
+RECORDED = {
+    "intermediate.int_segment_history__recorded_dates": ["as_of_date"],
+    "intermediate.int_segment_history__state_changes": [
+        "customer_key",
+        "abc_class",
+        "profit_decile",
+        "rfm_segment",
+        "lifecycle_stage",
+        "loyalty_tier",
+        "as_of_date",
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +55,20 @@ def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
     hold_back_last_lines(small_data.path, initial, batch, 0.02)
     env = {"CRM_SPARK_DIR": str(work / "spark"), "SPARK_LOCAL_IP": "127.0.0.1"}
     duck = Warehouse(work / "duckdb.duckdb", work / "duckdb")
-    duck_options = {
-        "options": ["--exclude", SNAPSHOT_AND_HISTORY],
-        "vars": NO_CLV_FIT,
-        "after_build": record_history_on_duckdb,
-    }
+    duck_options = {"vars": NO_CLV_FIT, "after_build": backfill_after_the_first_build()}
     duck_seconds = build_twice(duck, initial, batch, duck_options)
     landing = Warehouse(work / "landing.duckdb", work / "on-spark")
-    spark = {"options": ["--target", "spark"], "env": env, "load": ["--engine", "spark"]}
+    spark = {
+        "options": ["--target", "spark"],
+        "env": env,
+        "load": ["--engine", "spark"],
+        "after_build": backfill_after_the_first_build("--target", "spark", env=env),
+    }
     seconds = build_twice(landing, initial, batch, spark)
     results = json.loads((landing.work / "target" / "run_results.json").read_text())["results"]
     print(
         f"dbt build on Spark ({len(results)} nodes, every data and unit test): {seconds:.1f} s (session start "
-        f"included); DuckDB, the same models and tests with the backfill and the snapshot: {duck_seconds:.1f} s"
+        f"included); DuckDB, the same models and tests: {duck_seconds:.1f} s (each without the backfill)"
     )
     return {"duckdb": duck, "env": env, "results": results, "refused": refuse_an_earlier_as_of_date(landing, duck, env)}
 
@@ -78,7 +78,7 @@ def refuse_an_earlier_as_of_date(landing: Warehouse, duck: Warehouse, env: dict)
     on Spark: returns the expected refusal and dbt's output. Run here, before this process opens
     a Spark session of its own (its embedded metastore then locks out a dbt process).
     test_the_segment_history_has_what_duckdb_recorded then shows it recorded nothing."""
-    latest = max(d for (d,) in duck.query("select as_of_date from snapshots.segment_history_periods"))
+    latest = max(d for (d,) in duck.query("select as_of_date from intermediate.int_segment_history__recorded_dates"))
     earlier = latest - dt.timedelta(days=40)
     refused = landing.dbt(
         "run",
@@ -86,13 +86,13 @@ def refuse_an_earlier_as_of_date(landing: Warehouse, duck: Warehouse, env: dict)
         "spark",
         "--select",
         "int_customer_state__as_of",
-        "int_segment_history__recorded_states",
+        "int_segment_history__recorded_dates",
         vars={"as_of_date": str(earlier)},
         env=env,
     )
     assert refused.returncode != 0
     return (
-        f"Segment history is append-only: as_of_date {earlier} is earlier than the latest recorded {latest}",
+        f"history is append-only: {earlier} is before the latest recorded as-of date {latest} and is not recorded",
         plain(refused),
     )
 
@@ -129,8 +129,7 @@ def spark_tables(builds: dict) -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 def test_every_node_ran_with_its_tests(builds: dict) -> None:
-    """Every model DuckDB builds, with its tests; in place of the snapshot and the as-of state it
-    reads, the recorded states."""
+    """Every model DuckDB builds, the segment history's included, with its tests."""
     results = builds["results"]
     kinds = {r["unique_id"].split(".")[0] for r in results}
     # operation: the on-run hooks; exposures are listed as no-op
@@ -145,9 +144,9 @@ def test_every_node_ran_with_its_tests(builds: dict) -> None:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"]["materialized"] != "ephemeral"
     }
-    assert "int_segment_history__state" in duck
-    assert models == duck - {"int_segment_history__state"} | {"int_segment_history__recorded_states"}
-    assert {"customer_segment_history", "segment_migration"} <= models and len(models) >= 48
+    assert models == duck
+    assert {"int_segment_history__state_changes", "customer_segment_versions", "segment_migration"} <= models
+    assert len(models) >= 48
     assert sum(r["unique_id"].startswith("unit_test.") for r in results) >= 20
 
 
@@ -232,24 +231,20 @@ def test_the_build_ledger_records_the_spark_build(builds: dict) -> None:
 
 
 def test_the_segment_history_has_what_duckdb_recorded(builds: dict) -> None:
-    """The dates and versions Spark recorded in its builds are those DuckDB's backfill and
-    snapshot recorded: every month-end of the data and the as-of date of each build (and
-    nothing from the refused earlier as-of date)."""
+    """The dates and changes Spark recorded (the backfill after the first build, then the as-of
+    date of the second) are those DuckDB recorded, and nothing from the refused earlier as-of
+    date; the versions and history marts are compared with every other mart."""
     duck: Warehouse = builds["duckdb"]
-    dates, versions = spark_rows(
-        builds["env"],
-        f"select distinct as_of_date from {SPARK_HISTORY}",
-        "select distinct customer_key, valid_from_date, valid_to_date from marts.customer_segment_history",
-    )
-    recorded = duck.query("select as_of_date from snapshots.segment_history_periods")
-    assert sorted(dates) == sorted(recorded) and len(recorded) > 12
-    snapshot = duck.query(
-        "select customer_key, cast(dbt_valid_from as date), cast(dbt_valid_to as date) "
-        "from snapshots.customer_segments_snapshot"
-    )
-    customers = duck.scalar("select count(distinct customer_key) from snapshots.customer_segments_snapshot")
-    # every customer has a first version, and many changed since
-    assert sorted(versions) == sorted(snapshot) and len(snapshot) > customers > 500
+    selects = [f"select {', '.join(columns)} from {table}" for table, columns in RECORDED.items()]
+    spark_recorded = spark_rows(builds["env"], *selects)
+    for select, theirs in zip(selects, spark_recorded, strict=True):
+        ours = duck.query(select)
+        assert sorted(map(repr, theirs)) == sorted(map(repr, ours)), select
+    dates, changes = spark_recorded
+    customers = duck.scalar("select count(distinct customer_key) from marts.customer_segment_versions")
+    # every month-end of the data and the second build's as-of date; every customer has a
+    # first version, and many changed since
+    assert len(dates) > 12 and len(changes) > customers > 500
 
 
 def test_the_state_grid_is_incremental_by_partition(builds: dict) -> None:
@@ -268,6 +263,6 @@ def test_the_state_grid_is_incremental_by_partition(builds: dict) -> None:
 
 
 def test_an_as_of_date_before_the_recorded_history_is_refused(builds: dict) -> None:
-    """History is append-only on Spark too, with the snapshot's message."""
+    """History is append-only on Spark too, with DuckDB's message."""
     message, output = builds["refused"]
     assert message in output, output[-3000:]

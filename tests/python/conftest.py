@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,8 +259,8 @@ def copy_repo(to: Path) -> None:
 def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:
     """Load and build, then append the daily batch and build again (the incremental models'
     second path), on DuckDB or (engine: the load and dbt options, vars and environment) another
-    engine; engine["after_build"], when given, runs after each build (as part of it). Returns the
-    wall time of the first build."""
+    engine; engine["after_build"](warehouse, step), when given, runs after each build (as part of
+    it). Returns the wall time of the first build."""
     env, options = engine.get("env"), engine.get("options", [])
     seconds = 0.0
     for step, folder in (("initial", initial), ("batch", batch)):
@@ -278,9 +279,25 @@ def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) 
         built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
         assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
         if "after_build" in engine:
-            engine["after_build"](warehouse)
+            engine["after_build"](warehouse, step)
         seconds = seconds or time.perf_counter() - started
     return seconds
+
+
+def backfill_after_the_first_build(*extra: str, env: dict | None = None) -> Callable[[Warehouse, str], None]:
+    """An after_build of build_twice: what `make run` does after its build, the segment history of
+    every month-end recorded afresh by scripts/backfill_history.py (on the engine of extra, e.g.
+    --target spark); the build after the batch then records its own as-of date."""
+
+    def record(warehouse: Warehouse, step: str) -> None:
+        if step == "initial":
+            command = ["scripts/backfill_history.py", "--rebuild", "--warehouse", str(warehouse.path), *extra]
+            paths = {"DBT_TARGET_PATH": str(warehouse.work / "target"), "DBT_LOG_PATH": str(warehouse.work / "logs")}
+            recorded = script(*command, env={**(env or {}), **paths})
+            assert recorded.returncode == 0, plain(recorded)[-3000:]
+            assert "segment history: recording" in recorded.stdout
+
+    return record
 
 
 def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:

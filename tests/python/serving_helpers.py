@@ -64,9 +64,10 @@ def publication_id(warehouse: Warehouse) -> str:
 
 
 def month_ends_recorded(warehouse: Warehouse) -> list:
-    return [row[0] for row in warehouse.query(
-        "select as_of_date from intermediate.int_segment_history__recorded_dates order by 1"
-    )]
+    return [
+        row[0]
+        for row in warehouse.query("select as_of_date from intermediate.int_segment_history__recorded_dates order by 1")
+    ]
 
 
 def chromium() -> str:

@@ -55,7 +55,8 @@ RECORDED = (
 )
 VERSIONS = "select * exclude (recorded_at) from marts.customer_segment_versions order by customer_key, valid_from_date"
 FORGET = tuple(
-    f"drop table intermediate.int_segment_history__{name}" for name in ("recorded_dates", "state_changes", "period_revenue")
+    f"drop table intermediate.int_segment_history__{name}"
+    for name in ("recorded_dates", "state_changes", "period_revenue")
 )
 
 
@@ -276,7 +277,9 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
         assert history_fingerprint(warehouse) == before
 
 
-def test_a_backfill_that_fails_part_way_completes_when_run_again(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
+def test_a_backfill_that_fails_part_way_completes_when_run_again(
+    history: tuple[Warehouse, dict], tmp_path: Path
+) -> None:
     """Each recorder writes a recorded date once, after the dates: a backfill that fails part-way
     (here: a damaged revenue table, after the dates and the changes were written) completes when
     the same command runs again, and the history is then what an unbroken backfill records."""

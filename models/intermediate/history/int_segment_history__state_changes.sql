@@ -18,6 +18,10 @@
 -- On its first run after an upgrade from the snapshot history, it adopts the snapshot's versions.
 {%- set adopted = segment_history_snapshot_table('customer_segments_snapshot') %}
 {%- set adopted_dates = segment_history_snapshot_table('segment_history_periods') %}
+{#- the dates already written: this table's, or on adoption the snapshot's recorded dates #}
+{%- set written = this if is_incremental() else (adopted_dates or ('adopted_versions' if adopted else none)) %}
+{#- the rows already recorded: this table's, or on adoption the snapshot's versions #}
+{%- set recorded = this if is_incremental() else ('adopted_versions' if adopted else none) %}
 
 with
 
@@ -44,14 +48,6 @@ adopted_versions as (
 
 {%- endif %}
 
-{%- if adopted_dates is not none %}
-    {%- set written = adopted_dates %}
-{%- elif adopted is not none %}
-    {%- set written = 'adopted_versions' %}
-{%- else %}
-    {%- set written = none %}
-{%- endif %}
-
 dates_to_write as (
     {{ segment_history_dates_to_write(written) }}
 ),
@@ -72,10 +68,9 @@ new_states as (
     inner join dates_to_write on states.as_of_date = dates_to_write.as_of_date
 ),
 
-{%- if is_incremental() or adopted is not none %}
-
 -- each customer's values as last recorded: the newest row of their history
 recorded_versions as (
+    {%- if recorded is not none %}
     select
         customer_key,
         as_of_date,
@@ -83,7 +78,18 @@ recorded_versions as (
         {{ column }},
         {%- endfor %}
         row_number() over (partition by customer_key order by as_of_date desc) as newest_first
-    from {{ this if is_incremental() else 'adopted_versions' }}
+    from {{ recorded }}
+    {%- else %}
+    select
+        customer_key,
+        as_of_date,
+        {%- for column in tracked %}
+        {{ column }},
+        {%- endfor %}
+        1 as newest_first
+    from new_states
+    where false
+    {%- endif %}
 ),
 
 sequenced as (
@@ -101,14 +107,6 @@ sequenced as (
     union all
     select * from new_states
 ),
-
-{%- else %}
-
-sequenced as (
-    select * from new_states
-),
-
-{%- endif %}
 
 compared as (
     select

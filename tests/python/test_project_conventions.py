@@ -84,6 +84,67 @@ def test_data_flows_one_way_no_intermediate_model_reads_a_mart(manifest: dict) -
     ]
 
 
+# The layers in the order data flows through them; seeds are reference data in the raw schema
+# and count as sources.
+LAYERS = ("raw", "staging", "intermediate", "marts", "history")
+
+
+def layer(node: dict) -> str:
+    if node["resource_type"] == "seed":
+        return "raw"
+    folders = node["original_file_path"].split("/")
+    return "history" if folders[1:3] == ["marts", "history"] else folders[1]
+
+
+def most_layer_switches(nodes: dict) -> tuple[int, list[str]]:
+    """The most times a path of models changes layer (staging -> intermediate -> marts -> history
+    marts is three), and that path."""
+    models = {node_id: node for node_id, node in nodes.items() if node["resource_type"] == "model"}
+    best: dict[str, tuple[int, list[str]]] = {}
+
+    def walk(node_id: str) -> tuple[int, list[str]]:
+        if node_id not in best:
+            node, found = models[node_id], (0, [models[node_id]["name"]])
+            for parent in node["depends_on"]["nodes"]:
+                if parent in models:
+                    switches, path = walk(parent)
+                    switches += layer(models[parent]) != layer(node)
+                    found = max(found, (switches, [*path, node["name"]]), key=lambda pair: (pair[0], len(pair[1])))
+            best[node_id] = found
+        return best[node_id]
+
+    return max((walk(node_id) for node_id in models), key=lambda pair: (pair[0], len(pair[1])))
+
+
+def test_layers_staging_reads_only_input_and_paths_switch_layer_at_most_three_times(manifest: dict) -> None:
+    """A newcomer can draw the DAG: staging reads only sources and seeds; data never flows back to
+    an earlier layer; and no path of models changes layer more than three times (staging ->
+    intermediate -> marts -> history marts)."""
+    nodes = manifest["nodes"]
+    staging_reading_models = {
+        node["name"]: parents
+        for node in nodes.values()
+        if node["resource_type"] == "model" and layer(node) == "staging"
+        for parents in [[p for p in node["depends_on"]["nodes"] if p in nodes and nodes[p]["resource_type"] != "seed"]]
+        if parents
+    }
+    assert staging_reading_models == {}
+    backwards = [
+        f"{nodes[parent]['name']} -> {node['name']}"
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        for parent in node["depends_on"]["nodes"]
+        if parent in nodes and LAYERS.index(layer(nodes[parent])) > LAYERS.index(layer(node))
+    ]
+    assert backwards == []
+    switches, path = most_layer_switches(nodes)
+    assert 2 <= switches <= 3, path
+    # the bound sees what it should: a mart that read a history mart would make a fourth switch
+    reader = dict(nodes["model.crm_warehouse.campaign_summary"])
+    reader["depends_on"] = {"nodes": [*reader["depends_on"]["nodes"], "model.crm_warehouse.campaign_results"]}
+    assert most_layer_switches({**nodes, "model.crm_warehouse.campaign_summary": reader})[0] == 4
+
+
 def test_every_model_has_a_primary_key_test_and_only_staging_reads_sources(manifest: dict) -> None:
     nodes = manifest["nodes"]
     keyed = {
@@ -171,7 +232,7 @@ def primary_keys(manifest: dict) -> dict[str, list[list[str]]]:
 
 
 # the column a history mart's key names the recorded date by
-RECORDED_DATE_COLUMNS = {"as_of_date", "to_period", "valid_from_date"}
+RECORDED_DATE_COLUMNS = {"as_of_date", "to_period", "valid_from_date", "launched_on"}
 
 
 def naming_problems(keys: dict[str, list[list[str]]], folders: dict[str, str]) -> list[str]:

@@ -56,7 +56,7 @@ load: venv ## Load data/demo into schema raw of warehouse.duckdb
 	$(call say,[2/6] loading $(DEMO_DIR) into the raw schema,$(call estimate,1,2))
 	$(BIN)/python scripts/load_raw.py $(DEMO_DIR) --warehouse $(CRM_WAREHOUSE_PATH)
 
-build: dbt-build publish ## dbt build (seeds, models, snapshots, all tests), then publish the serving copy
+build: dbt-build publish ## dbt build (seeds, models, all tests; records the as-of date's history), then publish
 
 dbt-build: venv
 	@case "$(notdir $(CRM_WAREHOUSE_PATH))" in *\'*|*\"*) echo "make: CRM_WAREHOUSE_PATH $(CRM_WAREHOUSE_PATH): the warehouse file's name must not contain a quote (dbt-duckdb cannot build it); rename the file" >&2; exit 2;; esac

@@ -228,7 +228,7 @@ class Size:
                 "--warehouse",
                 str(self.warehouse),
             ],
-            # seeds, models and the snapshot in DAG order, without tests (the next step)
+            # seeds and models in DAG order (the history's recorders included), without tests (the next step)
             "build": build,
             "test": dbt + ["test", *self.dbt_target],
             "floor": [python, "scripts/baselines.py", "sql", str(self.data)],

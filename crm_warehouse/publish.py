@@ -61,7 +61,7 @@ from crm_warehouse.serving_files import (
 REPO = project_dir()
 MARTS_SCHEMA = "marts"
 # Marts computed as of one date carry the dbt tag customer_state: a publication holds them at a
-# single as-of date. (The segment history also has an as_of_date column, the date each version
+# single as-of date. (The segment history also has an as_of_date column, the date each state
 # was recorded; it is tagged segment_history.)
 AS_OF_TAG = "customer_state"
 META_COMMENTS = {

@@ -29,7 +29,7 @@ from dbt_commands import dbt_in_process, reuse_parse
 
 REPO = Path(__file__).resolve().parents[2]
 
-# `dbt build --exclude *NO_TESTS`: models, seeds and snapshots without the data and unit tests,
+# `dbt build --exclude *NO_TESTS`: models and seeds without the data and unit tests,
 # for tests that compare results (the full build with every test runs in built_warehouse).
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
 

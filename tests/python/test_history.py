@@ -332,3 +332,45 @@ def test_rebuilding_part_of_the_state_with_another_date_is_caught(
     assert caught.returncode != 0
     assert "FAIL 15 assert_customer_state_marts_share_one_as_of_date" in plain(caught)
     assert history_fingerprint(warehouse) == before
+
+
+def test_an_upgrade_keeps_the_history_the_dbt_snapshot_recorded(
+    history: tuple[Warehouse, dict], tmp_path: Path
+) -> None:
+    """Earlier versions of the project kept the history in a dbt snapshot (schema snapshots, the
+    columns dbt snapshot writes). A warehouse that has only those tables keeps its history: the
+    next build adopts them and records its as-of date on top, as if it had always been here."""
+    upgraded = history[0].copy_to(tmp_path / "upgraded")
+    current = history[0].copy_to(tmp_path / "current")
+    tracked = "abc_class, profit_decile, rfm_segment, lifecycle_stage, loyalty_tier"
+    upgraded.execute(
+        "create schema snapshots",
+        "create table snapshots.segment_history_periods (as_of_date date primary key, recorded_at timestamp)",
+        "insert into snapshots.segment_history_periods "
+        "select as_of_date, recorded_at from intermediate.int_segment_history__recorded_dates",
+        f"""create table snapshots.customer_segments_snapshot as
+        select customer_key, valid_from_date as as_of_date, cast(valid_from_date as timestamp) as as_of_at, {tracked},
+            md5(customer_key || '|' || cast(cast(valid_from_date as timestamp) as varchar)) as dbt_scd_id,
+            cast(valid_from_date as timestamp) as dbt_updated_at, cast(valid_from_date as timestamp) as dbt_valid_from,
+            cast(valid_to_date as timestamp) as dbt_valid_to
+        from marts.customer_segment_versions""",
+        *FORGET,
+    )
+    for warehouse in (upgraded, current):
+        built = warehouse.dbt("build", "--select", TO_RECORD, "--exclude", *NO_TESTS)
+        assert built.returncode == 0, plain(built)[-3000:]
+    assert recorded_dates(upgraded) == [*MONTHS, "2026-10-31"]
+    assert history_fingerprint(upgraded) == history_fingerprint(current)
+    assert upgraded.query(VERSIONS) == current.query(VERSIONS)
+    # the adopted dates keep when they were recorded
+    assert upgraded.query(
+        "select recorded_at from intermediate.int_segment_history__recorded_dates where as_of_date < '2026-01-01' "
+        "order by as_of_date"
+    ) == current.query(
+        "select recorded_at from intermediate.int_segment_history__recorded_dates where as_of_date < '2026-01-01' "
+        "order by as_of_date"
+    )
+    # --rebuild drops the old tables too
+    rebuilt = backfill(upgraded, "--rebuild", "--from", "2025-07", "--to", "2025-08")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert upgraded.scalar("select count(*) from information_schema.tables where table_schema = 'snapshots'") == 0

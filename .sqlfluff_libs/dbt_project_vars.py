@@ -16,7 +16,7 @@ _PROJECT_FILE = Path(__file__).resolve().parent.parent / "dbt_project.yml"
 _VARS = yaml.safe_load(_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
 
 # Each address abbreviation nests one more replace() around the address (canonical_address in
-# macros/identity_standardise.sql); all of them nest deeper than sqlfluff's parser can go
+# macros/identity/identity_standardise.sql); all of them nest deeper than sqlfluff's parser can go
 # (max_parse_depth, then Python's recursion limit), so the linter renders the first few.
 _LINT_MAX_ENTRIES = {"identity_address_abbreviations": 3}
 

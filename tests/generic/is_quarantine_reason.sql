@@ -1,5 +1,5 @@
 {#- Fails with every row whose column holds a code that is not one of the quarantine reasons
-    (their one home: macros/quarantine_reasons.sql), so a new reason needs no edit here. -#}
+    (their one home: macros/quality/quarantine_reasons.sql), so a new reason needs no edit here. -#}
 {% test is_quarantine_reason(model, column_name) %}
     select *
     from {{ model }}

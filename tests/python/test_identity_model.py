@@ -369,7 +369,7 @@ def test_duckdbs_fast_accent_folding_equals_the_portable_one() -> None:
     """DuckDB folds accents with strip_accents plus a short translate (fast); PostgreSQL and Spark
     with one long translate. Both give the same letters for every letter of the long list,
     precomposed (NFC) and decomposed (NFD)."""
-    macros = (REPO / "macros" / "fold_accents.sql").read_text()
+    macros = (REPO / "macros" / "cross_db" / "fold_accents.sql").read_text()
     letters_from = re.search(r'letters_from = "([^"]*)"', macros).group(1)
     letters_to = re.search(r'letters_to   = "([^"]*)"', macros).group(1)
     short_from, short_to = re.search(

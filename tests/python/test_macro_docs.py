@@ -17,7 +17,7 @@ from conftest import REPO, Warehouse
 
 PACKAGE = "crm_warehouse"
 MACRO_DOCS = REPO / "macros" / "_macros.yml"
-# the comment line that opens the entries of one file, e.g. `  # macros/count_where.sql`
+# the comment line that opens the entries of one file, e.g. `  # macros/cross_db/count_where.sql`
 FILE_COMMENT = re.compile(r"^\s*# ((?:macros|tests)/\S+\.sql)$")
 # an entry of `macros:` (its arguments' names are indented further)
 ENTRY = re.compile(r"^  - name: (\w+)$")

@@ -14,7 +14,7 @@ from sqlglot.errors import ErrorLevel
 from conftest import Warehouse
 
 # Functions sqlglot does not know and passes through unchanged: each would need a dispatch
-# variant for Trino, as PostgreSQL got one (macros/string_similarity.sql, customer_state.sql).
+# variant for Trino, as PostgreSQL got one (macros/cross_db/string_similarity.sql, customer_state.sql).
 DUCKDB_ONLY_FUNCTIONS = {
     "damerau_levenshtein": "identity resolution's edit distance; no Trino built-in (PostgreSQL has a PL/pgSQL one)",
     "error": "stops a build with a message (raise_error); Trino's is fail()",

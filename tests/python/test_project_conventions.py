@@ -145,6 +145,23 @@ def test_layers_staging_reads_only_input_and_paths_switch_layer_at_most_three_ti
     assert most_layer_switches({**nodes, "model.crm_warehouse.campaign_summary": reader})[0] == 4
 
 
+def test_the_as_of_marts_list_is_what_the_tags_say(manifest: dict) -> None:
+    """customer_state_marts() (read by the test that every as-of mart holds the build's as-of
+    date) names exactly the marts tagged customer_state that have an as_of_date column."""
+    macro = manifest["macros"]["macro.crm_warehouse.customer_state_marts"]["macro_sql"]
+    listed = ast.literal_eval(macro[macro.index("[") : macro.rindex("]") + 1])
+    tagged = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["schema"] == "marts"
+        and "customer_state" in node["tags"]
+        and "as_of_date" in node["columns"]
+    }
+    assert len(listed) == len(set(listed)) and set(listed) == tagged
+    assert len(tagged) >= 16
+
+
 def test_every_model_has_a_primary_key_test_and_only_staging_reads_sources(manifest: dict) -> None:
     nodes = manifest["nodes"]
     keyed = {
@@ -198,7 +215,7 @@ def test_every_column_of_every_relation_is_described(
 
 
 def test_the_quarantine_reasons_have_one_home(manifest: dict) -> None:
-    """The reasons live in macros/quarantine_reasons.sql; the screening, the scorecard and the
+    """The reasons live in macros/quality/quarantine_reasons.sql; the screening, the scorecard and the
     accepted-values test read it. The docs block is prose, so it is checked against it here."""
     macro = manifest["macros"]["macro.crm_warehouse.quarantine_reasons"]["macro_sql"]
     codes = re.findall(r"'code': '(\w+)'", macro)
@@ -300,7 +317,7 @@ def test_every_var_has_a_rule_in_the_validators_table() -> None:
     """validate_vars checks each var by its row in var_rules(): a var added to dbt_project.yml
     without a row would go unchecked, a row without a var would check nothing."""
     project_vars = set(yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"])
-    table = (REPO / "macros" / "validate_vars.sql").read_text()
+    table = (REPO / "macros" / "project" / "validate_vars.sql").read_text()
     ruled = re.findall(r"\{'name': '(\w+)', 'kind': '(\w+)'", table)
     assert len(project_vars) > 40
     assert sorted(name for name, _ in ruled) == sorted(project_vars)

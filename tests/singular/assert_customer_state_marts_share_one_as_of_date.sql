@@ -2,12 +2,7 @@
 -- all hold the same one. A mart rebuilt alone with another as_of_date (or left behind by a
 -- failed partial rebuild) makes this fail, naming the mart and its date; so does a state grid
 -- that holds no slice for the as-of date (the marts would be empty).
-{%- set state_marts = [
-    'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
-    'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
-    'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration', 'service_level_economics',
-    'campaign_candidates', 'campaign_assignments', 'campaign_summary', 'customer_loyalty_tiers',
-] %}
+{%- set state_marts = customer_state_marts() %}
 
 with
 

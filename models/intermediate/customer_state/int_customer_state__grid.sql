@@ -236,11 +236,11 @@ combined as (
         coalesce(window_amounts.sale_line_count, 0) as sale_line_count,
         coalesce(window_amounts.return_line_count, 0) as return_line_count,
         coalesce(window_amounts.interaction_count, 0) as interaction_count,
-        cast(round(coalesce(window_amounts.revenue, 0), 2) as decimal(38, 2)) as revenue,
-        cast(round(coalesce(window_amounts.cogs, 0), 2) as decimal(38, 2)) as cogs,
-        cast(round(coalesce(window_amounts.order_handling_cost, 0), 2) as decimal(38, 2)) as order_handling_cost,
-        cast(round(coalesce(window_amounts.return_handling_cost, 0), 2) as decimal(38, 2)) as return_handling_cost,
-        cast(round(coalesce(window_amounts.interaction_cost, 0), 2) as decimal(38, 2)) as interaction_cost,
+        {{ cents('coalesce(window_amounts.revenue, 0)') }} as revenue,
+        {{ cents('coalesce(window_amounts.cogs, 0)') }} as cogs,
+        {{ cents('coalesce(window_amounts.order_handling_cost, 0)') }} as order_handling_cost,
+        {{ cents('coalesce(window_amounts.return_handling_cost, 0)') }} as return_handling_cost,
+        {{ cents('coalesce(window_amounts.interaction_cost, 0)') }} as interaction_cost,
         {{ dbt.datediff('lifecycle.first_purchase_date', 'lifecycle.state_date', 'day') }} as tenure_days,
         {{ whole_months_between('lifecycle.first_purchase_date', 'lifecycle.state_date') }} as tenure_months,
         {{ dbt.datediff('lifecycle.last_purchase_date', 'lifecycle.state_date', 'day') }} as recency_days
@@ -264,10 +264,10 @@ costed as (
             as net_profit,
         case
             when tenure_days <= {{ var('new_customer_days') }} then 'new'
-            when recency_days <= {{ var('active_days') }} and current_gap_days > {{ var('churn_days') }}
+            when recency_days <= {{ var('active_days') }} and {{ is_churn_gap('current_gap_days') }}
                 then 'reactivated'
             when recency_days <= {{ var('active_days') }} then 'active'
-            when recency_days <= {{ var('churn_days') }} then 'at_risk'
+            when not {{ is_churn_gap('recency_days') }} then 'at_risk'
             else 'churned'
         end as lifecycle_stage
     from combined

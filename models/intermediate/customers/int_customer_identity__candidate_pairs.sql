@@ -2,7 +2,7 @@
 -- when the two records agree on every key of at least one blocking rule
 -- (`identity_blocking_rules`) in a block of at most `identity_max_block_records` records;
 -- B2C records are never paired with B2B or B2G records. Each pair gets a level per field
--- (macros/identity_model.sql), the rules that found it, and whether it is a clear conflict.
+-- (macros/identity/identity_model.sql), the rules that found it, and whether it is a clear conflict.
 {%- set rules = identity_blocking_rules() %}
 {%- set max_records = var('identity_max_block_records') %}
 

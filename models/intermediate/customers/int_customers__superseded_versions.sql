@@ -1,4 +1,4 @@
--- Every raw customer row that is not the version of its record in use (macros/customer_versions.sql
+-- Every raw customer row that is not the version of its record in use (macros/identity/customer_versions.sql
 -- says which is), with the version in use and the delivered attributes that differ from it.
 -- Rows of the version in use are not here: with int_customer_identity__records (one row per
 -- record) it holds every raw customer row exactly once.

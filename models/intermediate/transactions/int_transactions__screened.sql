@@ -5,7 +5,7 @@
 -- (loaded_at, then batch and file row) says what the line is. Its values are kept from the
 -- first delivery that carried them; a later copy with the same values is a duplicate, and an
 -- earlier delivery with other values was corrected and is superseded. Reasons and their
--- precedence: macros/quarantine_reasons.sql.
+-- precedence: macros/quality/quarantine_reasons.sql.
 --
 -- Incremental: a run screens the lines of batches not screened yet, every delivery of a line
 -- key that one of them delivers again, the lines of customer records whose resolved customer

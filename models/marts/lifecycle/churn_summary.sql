@@ -43,7 +43,7 @@ churn_events as (
     where
         (
             sequenced.next_purchase_date is null
-            or {{ dbt.datediff('sequenced.purchase_date', 'sequenced.next_purchase_date', 'day') }} > {{ churn_days }}
+            or {{ is_churn_gap(dbt.datediff('sequenced.purchase_date', 'sequenced.next_purchase_date', 'day')) }}
         )
         and {{ dbt.dateadd('day', churn_days + 1, 'sequenced.purchase_date') }} <= bounds.as_of_date
 ),
@@ -61,7 +61,7 @@ events as (
         'reactivated' as event_type,
         cast(null as integer) as lifetime_days
     from sequenced
-    where {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }} > {{ churn_days }}
+    where {{ is_churn_gap(dbt.datediff('previous_purchase_date', 'purchase_date', 'day')) }}
     union all
     select
         cast({{ dbt.date_trunc('month', 'churn_date') }} as date) as event_month,

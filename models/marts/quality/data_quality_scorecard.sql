@@ -1,7 +1,7 @@
 -- One row per data-quality rule: the table it checks, rows checked, rows failing and the
 -- failing share, as of this build. Analysts read it to judge how far to trust the data.
 {%- set late_hours = var('late_arrival_hours') %}
-{#- the quarantine reasons come from their one home, macros/quarantine_reasons.sql #}
+{#- the quarantine reasons come from their one home, macros/quality/quarantine_reasons.sql #}
 {%- set quarantine_rules = [] %}
 {%- for reason in quarantine_reasons() %}
 {%- do quarantine_rules.append((reason.code, 'Quarantined: ' ~ reason.description)) %}

@@ -26,7 +26,7 @@ renamed as (
         -- names as typed, in one Unicode form (NFC), so José typed decomposed is one value
         nullif(trim({{ regexp_replace_all(unicode_nfc('first_name'), '\\s+', ' ') }}), '') as first_name,
         nullif(trim({{ regexp_replace_all(unicode_nfc('last_name'), '\\s+', ' ') }}), '') as last_name,
-        -- the forms identity resolution compares (macros/identity_standardise.sql)
+        -- the forms identity resolution compares (macros/identity/identity_standardise.sql)
         {{ fold_for_matching('first_name') }} as first_name_std,
         {{ fold_for_matching('last_name') }} as last_name_std,
         nullif(trim({{ regexp_replace_all('company_name', '\\s+', ' ') }}), '') as company_name,

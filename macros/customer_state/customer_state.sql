@@ -65,3 +65,16 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The marts computed as of one date (tag customer_state, with an as_of_date column), for the
+    test that they all hold the build's as-of date. A list, because a test's refs must be known
+    when dbt parses it, before the graph is; test_project_conventions checks it equals the marts
+    the tags and columns say. -#}
+{% macro customer_state_marts() -%}
+    {{ return([
+        'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
+        'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
+        'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration', 'service_level_economics',
+        'campaign_candidates', 'campaign_assignments', 'campaign_summary', 'customer_loyalty_tiers',
+    ]) }}
+{%- endmacro %}

@@ -15,3 +15,8 @@
 {% macro duckdb__raise_error(message_sql) -%}
     error({{ message_sql }})
 {%- endmacro %}
+
+{#- Spark's raise_error stops the query with the message -#}
+{% macro spark__raise_error(message_sql) -%}
+    raise_error({{ message_sql }})
+{%- endmacro %}

@@ -13,8 +13,8 @@
       pattern       text matching the regular expression (words: what it must be)
       words         a list of words (letters, digits, _)
       abbreviations a mapping of lower-case words to lower-case words
-      rules         a structured var checked where it is read (macros/identity_model.sql,
-                    macros/segment_history.sql)
+      rules         a structured var checked where it is read (macros/identity/identity_model.sql,
+                    macros/customer_state/segment_history.sql)
 -#}
 {% macro var_rules() -%}
     {{ return([

@@ -17,12 +17,12 @@
     jaro_winkler_similarity({{ left }}, {{ right }})
 {%- endmacro %}
 
-{#- DuckDB's Jaro-Winkler in PL/pgSQL (macros/engine_compatibility.sql) -#}
+{#- DuckDB's Jaro-Winkler in PL/pgSQL (macros/engines/postgres/functions.sql) -#}
 {% macro postgres__string_similarity(left, right) -%}
     public.crm_jaro_winkler({{ left }}, {{ right }})
 {%- endmacro %}
 
-{#- the same in Spark SQL (macros/engine_compatibility.sql) -#}
+{#- the same in Spark SQL (macros/engines/spark/functions.sql) -#}
 {% macro spark__string_similarity(left, right) -%}
     {{ target.schema }}.crm_jaro_winkler({{ left }}, {{ right }})
 {%- endmacro %}

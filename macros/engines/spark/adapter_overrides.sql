@@ -38,11 +38,6 @@
     {{ return(sql) }}
 {% endmacro %}
 
-{#- Spark's raise_error stops the query with the message -#}
-{% macro spark__raise_error(message_sql) -%}
-    raise_error({{ message_sql }})
-{%- endmacro %}
-
 {#- dbt-spark's seed rows (its spark__load_csv_rows), each value cast to the translated type -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) -%}

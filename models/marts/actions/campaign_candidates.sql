@@ -22,16 +22,38 @@ as_of as (
     select * from {{ ref('int_customer_state__as_of') }}
 ),
 
+-- every customer who had bought by the as-of date; the profitability figures only for those
+-- with a sale in the window (as in customer_profitability and customer_segments)
+state as (
+    select * from {{ ref('int_customer_state__as_of_slice') }}
+),
+
 lifecycle as (
-    select * from {{ ref('customer_lifecycle') }}
+    select
+        customer_key,
+        lifecycle_stage,
+        purchase_count
+    from state
 ),
 
 segments as (
-    select * from {{ ref('customer_segments') }}
+    select
+        customer_key,
+        abc_class,
+        is_strategic,
+        is_loss_making
+    from state
+    where is_in_window
 ),
 
 profitability as (
-    select * from {{ ref('customer_profitability') }}
+    select
+        customer_key,
+        revenue,
+        gross_profit,
+        order_count
+    from state
+    where is_in_window
 ),
 
 clv as (

@@ -4,12 +4,8 @@
 -- the customer-state grid, with the customer's acquisition channel and type.
 with
 
-as_of as (
-    select as_of_date from {{ ref('int_customer_state__as_of') }}
-),
-
 state as (
-    select * from {{ ref('int_customer_state__grid') }}
+    select * from {{ ref('int_customer_state__as_of_slice') }}
 ),
 
 customers as (
@@ -34,5 +30,4 @@ select
     customers.acquisition_channel,
     customers.customer_type
 from state
-inner join as_of on state.state_date = as_of.as_of_date
 inner join customers on state.customer_key = customers.customer_key

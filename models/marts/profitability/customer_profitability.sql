@@ -3,12 +3,8 @@
 -- as of the as-of date. The as-of slice of the customer-state grid, where the logic lives.
 with
 
-as_of as (
-    select as_of_date from {{ ref('int_customer_state__as_of') }}
-),
-
 state as (
-    select * from {{ ref('int_customer_state__grid') }}
+    select * from {{ ref('int_customer_state__as_of_slice') }}
 )
 
 select
@@ -31,5 +27,4 @@ select
     state.last_sale_date,
     state.profit_decile
 from state
-inner join as_of on state.state_date = as_of.as_of_date
 where state.is_in_window

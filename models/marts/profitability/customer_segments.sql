@@ -3,12 +3,8 @@
 -- tenure band, as of the as-of date. The as-of slice of the customer-state grid.
 with
 
-as_of as (
-    select as_of_date from {{ ref('int_customer_state__as_of') }}
-),
-
 state as (
-    select * from {{ ref('int_customer_state__grid') }}
+    select * from {{ ref('int_customer_state__as_of_slice') }}
 )
 
 select
@@ -34,5 +30,4 @@ select
     state.lifecycle_stage,
     state.tenure_band
 from state
-inner join as_of on state.state_date = as_of.as_of_date
 where state.is_in_window

@@ -304,6 +304,15 @@ def load(data: Path, warehouse: Path, append: bool = False) -> list[str]:
     return load_raw.load(data, warehouse, append)
 
 
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project parsed by `dbt parse` into a temporary folder: dbt's manifest."""
+    work = tmp_path_factory.mktemp("parse")
+    result = Warehouse(work / "unused.duckdb", work).dbt("parse")
+    assert result.returncode == 0, result.stdout[-3000:]
+    return json.loads((work / "target" / "manifest.json").read_text())
+
+
 @pytest.fixture(scope="session")
 def small_data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
     return generate(tmp_path_factory.mktemp("small") / "raw", **SMALL)

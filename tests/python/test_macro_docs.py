@@ -5,15 +5,13 @@ so a macro added, or an argument added to a macro, without its description fails
 from __future__ import annotations
 
 import copy
-import json
 import re
 
-import pytest
 import yaml
 from dbt_common.clients.jinja import get_environment
 from jinja2 import nodes
 
-from conftest import REPO, Warehouse
+from conftest import REPO
 
 PACKAGE = "crm_warehouse"
 MACRO_DOCS = REPO / "macros" / "_macros.yml"
@@ -21,14 +19,6 @@ MACRO_DOCS = REPO / "macros" / "_macros.yml"
 FILE_COMMENT = re.compile(r"^\s*# ((?:macros|tests)/\S+\.sql)$")
 # an entry of `macros:` (its arguments' names are indented further)
 ENTRY = re.compile(r"^  - name: (\w+)$")
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("parse")
-    result = Warehouse(work / "unused.duckdb", work).dbt("parse")
-    assert result.returncode == 0, result.stdout[-3000:]
-    return json.loads((work / "target" / "manifest.json").read_text())
 
 
 def project_macros(manifest: dict) -> dict[str, dict]:

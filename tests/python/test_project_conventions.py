@@ -7,20 +7,11 @@ import json
 import re
 import subprocess
 
-import pytest
 import yaml
 
 from conftest import REPO, Warehouse
 
 VAR_CALL = re.compile(r"""var\(\s*['"](\w+)['"]""")
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("parse")
-    result = Warehouse(work / "unused.duckdb", work).dbt("parse")
-    assert result.returncode == 0, result.stdout[-3000:]
-    return json.loads((work / "target" / "manifest.json").read_text())
 
 
 def vars_used(manifest: dict, node: dict) -> set[str]:

@@ -2,16 +2,9 @@
 -- a sale in the window only), so the segment migration can report the revenue of the
 -- customers who moved. Written once per recorded date, after int_segment_history__recorded_dates,
 -- and never rewritten (a full refresh keeps it; backfill_history.py --rebuild clears it).
--- On Spark (its Parquet tables have no delete) a partition per date, written once.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'append'),
-        partition_by=(['as_of_date'] if target.type == 'spark' else none),
-        full_refresh=false,
-        on_schema_change='fail'
-    )
-}}
+-- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
+-- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
+{{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
 
 with
 

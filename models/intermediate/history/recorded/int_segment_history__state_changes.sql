@@ -4,16 +4,9 @@
 -- same. Each row starts an SCD2 version (customer_segment_versions). Written once per recorded
 -- date, after int_segment_history__recorded_dates, and never rewritten (a full refresh keeps
 -- it): the history keeps what was known when each date was recorded.
--- On Spark (its Parquet tables have no delete) a partition per date, written once.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'append'),
-        partition_by=(['as_of_date'] if target.type == 'spark' else none),
-        full_refresh=false,
-        on_schema_change='fail'
-    )
-}}
+-- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
+-- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
+{{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
 {%- set tracked = segment_history_tracked_columns() %}
 -- On its first run after an upgrade from the snapshot history, it adopts the snapshot's versions.
 {%- set adopted = segment_history_snapshot_table('customer_segments_snapshot') %}
@@ -70,7 +63,6 @@ new_states as (
 
 -- each customer's values as last recorded: the newest row of their history
 recorded_versions as (
-    {%- if recorded is not none %}
     select
         customer_key,
         as_of_date,
@@ -78,16 +70,9 @@ recorded_versions as (
         {{ column }},
         {%- endfor %}
         row_number() over (partition by customer_key order by as_of_date desc) as newest_first
-    from {{ recorded }}
-    {%- else %}
-    select
-        customer_key,
-        as_of_date,
-        {%- for column in tracked %}
-        {{ column }},
-        {%- endfor %}
-        1 as newest_first
-    from new_states
+    {#- on a first run without an adopted history nothing is recorded yet #}
+    from {{ recorded if recorded is not none else 'new_states' }}
+    {%- if recorded is none %}
     where false
     {%- endif %}
 ),

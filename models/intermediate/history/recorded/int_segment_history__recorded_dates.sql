@@ -5,16 +5,9 @@
 -- after the data or missing from the state grid is refused (segment_history_dates_to_record).
 -- The recorders (int_segment_history__state_changes, int_segment_history__period_revenue)
 -- write each new date's states after this model.
--- On Spark (its Parquet tables have no delete) a partition per date, written once.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'append'),
-        partition_by=(['as_of_date'] if target.type == 'spark' else none),
-        full_refresh=false,
-        on_schema_change='fail'
-    )
-}}
+-- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
+-- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
+{{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
 -- On its first run after an upgrade from the snapshot history, it adopts the dates recorded there.
 {%- set adopted = segment_history_snapshot_table('segment_history_periods') %}
 {%- set to_record = segment_history_dates_to_record(this if is_incremental() else adopted) %}

@@ -219,6 +219,12 @@ def load(
             f"{warehouse}: the warehouse file's name must not contain a quote: dbt-duckdb names the database "
             "after the file and cannot build it; rename the file (a quote in a folder name is fine)"
         )
+    if warehouse.stem.lower() in TAKEN_CATALOG_NAMES:
+        raise LoadError(
+            f"{warehouse}: the warehouse file cannot be named {warehouse.stem}: DuckDB names the database after the "
+            f"file, and {warehouse.stem!r} is also the name of a schema or of one of DuckDB's own databases, so "
+            "names such as raw.customers become ambiguous; rename the file (e.g. warehouse.duckdb)"
+        )
     files = discover(folder, append)
     previous_umask = os.umask(0o077)  # the warehouse and its write-ahead log: owner only
     try:
@@ -247,6 +253,11 @@ def load(
     finally:
         con.close()
         os.umask(previous_umask)
+
+
+# A DuckDB file's database is named after the file: these names would clash with the warehouse's
+# schemas (raw.customers would be ambiguous) or with DuckDB's own databases.
+TAKEN_CATALOG_NAMES = frozenset({"raw", "staging", "intermediate", "marts", "meta", "main", "system", "temp", "memory"})
 
 
 def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:

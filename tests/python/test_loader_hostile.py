@@ -175,7 +175,7 @@ def test_text_timestamps_with_an_offset_are_converted(tmp_path: Path, small_data
     assert first_two_times(warehouse) == [(dt.datetime(2024, 3, 1, 3, 14),), (dt.datetime(2024, 3, 1, 8, 14),)]
 
 
-def test_a_warehouse_file_name_with_a_quote_is_refused_up_front(tmp_path: Path, small_data: DataSet) -> None:
+def test_a_warehouse_file_name_dbt_cannot_build_is_refused_up_front(tmp_path: Path, small_data: DataSet) -> None:
     # dbt-duckdb names the database after the file and fails on a quote with a bare parser error
     folder = copy_files(small_data, tmp_path / "in")
     quoted = tmp_path / "it's.duckdb"
@@ -189,6 +189,14 @@ def test_a_warehouse_file_name_with_a_quote_is_refused_up_front(tmp_path: Path, 
     quoted_folder = tmp_path / "o'brien"
     quoted_folder.mkdir()
     assert load(folder, quoted_folder / "warehouse.duckdb")[-1].startswith("interactions: ")
+    # a file named after a schema makes its database's name clash with the schema's
+    for name in ("raw.duckdb", "Marts.db"):
+        clashing = tmp_path / name
+        with pytest.raises(load_raw.LoadError) as error:
+            load(folder, clashing)
+        assert str(error.value).startswith(f"{clashing}: the warehouse file cannot be named {clashing.stem}: DuckDB")
+        assert not clashing.exists()
+    assert load(folder, tmp_path / "raw_2026.duckdb")[-1].startswith("interactions: ")
 
 
 def test_the_build_warehouse_is_readable_by_its_owner_only(tmp_path: Path, small_data: DataSet) -> None:

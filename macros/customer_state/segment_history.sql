@@ -138,7 +138,10 @@
             ) }}
         {%- endif %}{% endfor %}
         {%- for day in requested if day > last_day %}{% if loop.first %}
-            {%- set last_end = (ends | select('le', to_date(last_day)) | list)[-1] %}
+            {%- set last_end = segment_history_month_ends(to_date(last_day), to_date(last_day))[0] %}
+            {%- if last_end > to_date(last_day) %}
+                {%- set last_end = to_date(last_day).replace(day=1) - modules.datetime.timedelta(days=1) %}
+            {%- endif %}
             {{ exceptions.raise_compiler_error(
                 "history cannot run ahead of the data: month-end " ~ day ~ " is after the last day of the "
                 ~ "trusted transactions, " ~ last_day ~ "; the last month-end you can record is " ~ last_end

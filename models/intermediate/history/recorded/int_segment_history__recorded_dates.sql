@@ -8,6 +8,9 @@
 -- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
 -- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
 {{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
+-- Recorded only once the state to record is built: when the grid or the tiers fail, this is
+-- skipped with the recorders, so no date is recorded whose states were not written
+-- depends_on: {{ ref('int_segment_history__states') }}
 -- On its first run after an upgrade from the snapshot history, it adopts the dates recorded there.
 {%- set adopted = segment_history_snapshot_table('segment_history_periods') %}
 {%- set to_record = segment_history_dates_to_record(this if is_incremental() else adopted) %}

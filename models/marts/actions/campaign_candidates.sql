@@ -251,10 +251,10 @@ select
     value_basis,
     cast(probability_alive as {{ type_double() }}) as probability_alive,
     cast(expected_purchases_if_alive as {{ type_double() }}) as expected_purchases_if_alive,
-    {{ cents('expected_margin_per_purchase') }} as expected_margin_per_purchase,
+    {{ cents('expected_margin_per_purchase', from_float=true) }} as expected_margin_per_purchase,
     cast(assumed_lift as {{ type_double() }}) as assumed_lift,
     cast(contact_cost as decimal(18, 2)) as contact_cost,
-    {{ cents('expected_value') }} as expected_value,
+    {{ cents('expected_value', from_float=true) }} as expected_value,
     suppression_reason is not null as is_suppressed,
     suppression_reason
 from valued

@@ -36,8 +36,8 @@ select
     ranked.monetary_value,
     ranked.probability_alive,
     ranked.expected_purchases,
-    {{ cents('ranked.expected_spend') }} as expected_spend,
-    {{ cents('ranked.predicted_clv') }} as predicted_clv,
+    {{ cents('ranked.expected_spend', from_float=true) }} as expected_spend,
+    {{ cents('ranked.predicted_clv', from_float=true) }} as predicted_clv,
     case when ranked.predicted_clv is not null then cast(ranked.clv_decile as integer) end as clv_decile,
     coalesce(segments.abc_class, 'none') as current_abc_class,
     case

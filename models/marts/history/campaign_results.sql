@@ -150,7 +150,7 @@ select
         + {{ z_score() }} * differences.revenue_lift_std_error as {{ type_double() }}
     )
         as revenue_lift_upper,
-    {{ cents('differences.revenue_lift_per_customer * differences.treatment_customers') }}
+    {{ cents('differences.revenue_lift_per_customer * differences.treatment_customers', from_float=true) }}
         as incremental_revenue,
     coalesce(
         differences.revenue_lift_per_customer - {{ z_score() }} * differences.revenue_lift_std_error > 0

@@ -79,14 +79,15 @@ select
     cast(cohort_size as bigint) as cohort_size,
     cast(active_customers as bigint) as active_customers,
     cast(active_customers as {{ type_double() }}) / cohort_size as retention_rate,
-    {{ cents('cast(revenue as ' ~ type_double() ~ ') / cohort_size') }} as revenue_per_cohort_customer,
-    {{ cents('cast(net_profit as ' ~ type_double() ~ ') / cohort_size') }} as net_profit_per_cohort_customer,
+    {{ cents('cast(revenue as ' ~ type_double() ~ ') / cohort_size', from_float=true) }} as revenue_per_cohort_customer,
+    {{ cents('cast(net_profit as ' ~ type_double() ~ ') / cohort_size', from_float=true) }}
+        as net_profit_per_cohort_customer,
     {% set cumulative_revenue -%}
         sum(revenue) over (
             partition by acquisition_cohort_month order by activity_month
             rows between unbounded preceding and current row
         )
     {%- endset -%}
-    {{ cents('cast(' ~ cumulative_revenue ~ ' as ' ~ type_double() ~ ') / cohort_size') }}
+    {{ cents('cast(' ~ cumulative_revenue ~ ' as ' ~ type_double() ~ ') / cohort_size', from_float=true) }}
         as cumulative_revenue_per_cohort_customer
 from filled

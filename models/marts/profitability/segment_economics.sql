@@ -76,7 +76,10 @@ select
     case when total_net_profit <> 0 then cast(net_profit as {{ type_double() }}) / total_net_profit end
         as net_profit_share,
     cast(cost_to_serve as decimal(38, 2)) as cost_to_serve,
-    {{ cents('case when customer_count > 0 then cast(cost_to_serve as ' ~ type_double() ~ ') / customer_count end') }}
+    {{ cents(
+        'case when customer_count > 0 then cast(cost_to_serve as ' ~ type_double() ~ ') / customer_count end',
+        from_float=true
+    ) }}
         as cost_to_serve_per_customer,
     case when revenue <> 0 then cast(cost_to_serve as {{ type_double() }}) / revenue end
         as cost_to_serve_share_of_revenue,

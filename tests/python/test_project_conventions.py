@@ -136,21 +136,27 @@ def test_layers_staging_reads_only_input_and_paths_switch_layer_at_most_three_ti
     assert most_layer_switches({**nodes, "model.crm_warehouse.campaign_summary": reader})[0] == 4
 
 
-def test_the_as_of_marts_list_is_what_the_tags_say(manifest: dict) -> None:
-    """customer_state_marts() (read by the test that every as-of mart holds the build's as-of
-    date) names exactly the marts tagged customer_state that have an as_of_date column."""
-    macro = manifest["macros"]["macro.crm_warehouse.customer_state_marts"]["macro_sql"]
-    listed = ast.literal_eval(macro[macro.index("[") : macro.rindex("]") + 1])
-    tagged = {
-        node["name"]
-        for node in manifest["nodes"].values()
+def test_every_as_of_mart_checks_it_holds_the_build_as_of_date(manifest: dict) -> None:
+    """Every mart computed as of one date (tagged customer_state, with an as_of_date column)
+    carries the generic test is_the_build_as_of_date on that column, and no other model does:
+    a new as-of mart without it fails here, so the check is never a list kept by hand."""
+    nodes = manifest["nodes"]
+    as_of_marts = {
+        node_id
+        for node_id, node in nodes.items()
         if node["resource_type"] == "model"
         and node["schema"] == "marts"
         and "customer_state" in node["tags"]
         and "as_of_date" in node["columns"]
     }
-    assert len(listed) == len(set(listed)) and set(listed) == tagged
-    assert len(tagged) >= 16
+    checked = [
+        (test["attached_node"], test["column_name"])
+        for test in nodes.values()
+        if test["resource_type"] == "test"
+        and (test.get("test_metadata") or {}).get("name") == "is_the_build_as_of_date"
+    ]
+    assert sorted(checked) == sorted((node_id, "as_of_date") for node_id in as_of_marts)
+    assert len(as_of_marts) >= 16
 
 
 def test_every_model_has_a_primary_key_test_and_only_staging_reads_sources(manifest: dict) -> None:

@@ -18,7 +18,7 @@
     {%- endfor -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'model'
-            and node.name in ['int_customer_state__grid', 'int_customer_purchase_days'] -%}
+            and node.name in customer_state_steps() + ['int_customer_purchase_days'] -%}
             {%- do parts.append(node.name ~ ':' ~ node.raw_code) -%}
         {%- endfor -%}
     {%- endif -%}
@@ -38,7 +38,42 @@
     hashtextextended(concat_ws(chr(31), {{ columns | join(', ') }}), 0)
 {%- endmacro %}
 
-{#- After an incremental run of the state grid: remove the slices of dates no longer wanted or
+{#- The models that compute the customer state, in order: the window amounts and the lifecycle
+    per customer and state date, then the grid (money in cents, profit, ranks and classes).
+    Each is incremental by state date on its own: see customer_state_dates_to_build(). -#}
+{% macro customer_state_steps() -%}
+    {{ return(['int_customer_state__window_amounts', 'int_customer_state__lifecycle', 'int_customer_state__grid']) }}
+{%- endmacro %}
+
+{#- The CTE `to_build` of a customer-state step: the rows of `dates` (a CTE of
+    int_customer_state__dates) this run computes. A full build computes every date; an
+    incremental run only the dates the step does not hold with the same input fingerprint
+    (new dates, and dates whose inputs changed), so a step that failed or was skipped catches
+    up on its next run. Ends with a comma, for the CTEs after it. -#}
+{% macro customer_state_dates_to_build(dates='dates') -%}
+    {%- if is_incremental() %}
+stored as (
+    select
+        state_date,
+        min(input_fingerprint) as input_fingerprint
+    from {{ this }}
+    group by state_date
+),
+
+to_build as (
+    select {{ dates }}.*
+    from {{ dates }}
+    left join stored on {{ dates }}.state_date = stored.state_date
+    where stored.input_fingerprint is distinct from {{ dates }}.input_fingerprint
+),
+    {%- else %}
+to_build as (
+    select * from {{ dates }}
+),
+    {%- endif %}
+{%- endmacro %}
+
+{#- After an incremental run of a customer-state step: remove the slices of dates no longer wanted or
     whose inputs changed (their fingerprint differs from int_customer_state__dates'). -#}
 {% macro delete_stale_state_dates(grid, dates) -%}
     {{ return(adapter.dispatch('delete_stale_state_dates', 'crm_warehouse')(grid, dates)) }}
@@ -64,17 +99,4 @@
             {%- do run_query("alter table " ~ grid ~ " drop if exists partition (state_date = '" ~ row[0] ~ "')") -%}
         {%- endfor -%}
     {%- endif -%}
-{%- endmacro %}
-
-{#- The marts computed as of one date (tag customer_state, with an as_of_date column), for the
-    test that they all hold the build's as-of date. A list, because a test's refs must be known
-    when dbt parses it, before the graph is; test_project_conventions checks it equals the marts
-    the tags and columns say. -#}
-{% macro customer_state_marts() -%}
-    {{ return([
-        'customer_profitability', 'profitability_deciles', 'whale_curve', 'customer_segments',
-        'segment_economics', 'customer_lifecycle', 'cohort_retention', 'churn_summary',
-        'customer_lifetime_value', 'clv_model_parameters', 'clv_calibration', 'service_level_economics',
-        'campaign_candidates', 'campaign_assignments', 'campaign_summary', 'customer_loyalty_tiers',
-    ]) }}
 {%- endmacro %}

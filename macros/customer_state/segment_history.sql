@@ -30,53 +30,14 @@
 
 {#- The recorded dates a recorder (a model written once per recorded date) has not written yet:
     those after the latest date in its own table; on its first run every recorded date, but
-    those of an adopted snapshot history (written_sql: the adopted rows).
-    A recorder whose own run failed after its dates were recorded writes them on a later run,
-    from the state grid, oldest first. The grid keeps every month-end, but an as-of date that
-    is not one leaves it once a build moves the as-of date on. The recorder then writes the
-    dates before the first one it cannot (never a later date, which would skip it for good),
-    and when it cannot write the oldest the run stops with an error that says how to build
-    that date's state again: a recorded date never ends up without its rows. -#}
+    those of an adopted snapshot history (written_sql: the adopted rows). -#}
 {% macro segment_history_dates_to_write(written_sql=none) -%}
     {%- set written_sql = this if is_incremental() else written_sql %}
-    {%- set recorded_dates, state_dates = ref('int_segment_history__recorded_dates'), ref('int_customer_state__dates') %}
-    {%- set unwritten -%}
     select recorded_dates.as_of_date
-    from {{ recorded_dates }} as recorded_dates
+    from {{ ref('int_segment_history__recorded_dates') }} as recorded_dates
     {%- if written_sql is not none %}
     where recorded_dates.as_of_date > coalesce(
         (select max(written.as_of_date) from {{ written_sql }} as written), cast('0001-01-01' as date)
-    )
-    {%- endif %}
-    {%- endset %}
-    {%- if not (execute and is_incremental()) %}
-    {{ unwritten }}
-    {%- else %}
-        {%- set rows = run_query(
-            "select cast(unwritten.as_of_date as " ~ type_text() ~ "), state_dates.state_date is not null"
-            ~ " from (" ~ unwritten ~ ") as unwritten left join " ~ state_dates ~ " as state_dates"
-            ~ " on unwritten.as_of_date = state_dates.state_date order by 1"
-        ).rows %}
-        {%- set writable = [] %}
-        {%- for row in rows %}
-            {%- if row[1] and writable | length == loop.index0 %}{% do writable.append(row[0]) %}{% endif %}
-        {%- endfor %}
-        {%- if rows and not writable %}
-            {{ exceptions.raise_compiler_error(
-                "segment history: " ~ this.identifier ~ " has not written the recorded date " ~ rows[0][0]
-                ~ " (an earlier run of it failed), and the customer state of that date is no longer built."
-                ~ " Build as of that date once, `dbt build --vars '{as_of_date: " ~ rows[0][0] ~ "}'`"
-                ~ " (it records nothing new, and the history writes that date), then build as usual"
-            ) }}
-        {%- elif writable | length < rows | length %}
-            {{ print("segment history: " ~ this.identifier ~ " writes " ~ writable | join(', ') ~ "; "
-                ~ rows[writable | length][0] ~ " and later follow once their customer state is built again") }}
-        {%- endif %}
-    select recorded_dates.as_of_date
-    from {{ recorded_dates }} as recorded_dates
-    where recorded_dates.as_of_date in (
-        {%- for day in writable %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor %}
-        {%- if not writable %}cast(null as date){% endif -%}
     )
     {%- endif %}
 {%- endmacro %}

@@ -5,8 +5,6 @@
 -- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
 -- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
 {{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
--- segment_history_dates_to_write reads which recorded dates still have their state
--- depends_on: {{ ref('int_customer_state__dates') }}
 
 with
 

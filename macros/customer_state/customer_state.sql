@@ -1,6 +1,6 @@
 {#-
-    Fingerprints of what a customer-state date depends on, so the month-end state grid
-    (int_customer_state__grid) re-states a date only when its inputs changed.
+    Fingerprints of what a customer-state date depends on, so the customer-state steps
+    (customer_state_steps) re-state a date only when its inputs changed.
 
     customer_state_config_fingerprint(): an md5 of every var the state logic reads and of the
     grid's own SQL, so changing a threshold or upgrading the model re-states every date.
@@ -47,24 +47,52 @@
 
 {#- The CTE `to_build` of a customer-state step: the rows of `dates` (a CTE of
     int_customer_state__dates) this run computes. A full build computes every date; an
-    incremental run only the dates the step does not hold with the same input fingerprint
-    (new dates, and dates whose inputs changed), so a step that failed or was skipped catches
-    up on its next run. Ends with a comma, for the CTEs after it. -#}
-{% macro customer_state_dates_to_build(dates='dates') -%}
+    incremental run the dates the step does not hold with the same input fingerprint (new
+    dates, and dates whose inputs changed), so a step that failed or was left out of a run
+    catches up on its next run; and, for a step that reads earlier steps (earlier_steps: the
+    names of their CTEs), also the dates an earlier step computed after this step last did.
+    Ends with a comma, for the CTEs after it. -#}
+{% macro customer_state_dates_to_build(dates='dates', earlier_steps=[]) -%}
     {%- if is_incremental() %}
 stored as (
     select
         state_date,
-        min(input_fingerprint) as input_fingerprint
+        min(input_fingerprint) as input_fingerprint,
+        min(state_computed_at) as state_computed_at
     from {{ this }}
     group by state_date
 ),
+        {%- if earlier_steps %}
+
+recomputed as (
+    select
+        state_date,
+        max(state_computed_at) as state_computed_at
+    from (
+        {%- for step in earlier_steps %}
+        select
+            state_date,
+            state_computed_at
+        from {{ step }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    ) as earlier_steps
+    group by state_date
+),
+        {%- endif %}
 
 to_build as (
     select {{ dates }}.*
     from {{ dates }}
     left join stored on {{ dates }}.state_date = stored.state_date
-    where stored.input_fingerprint is distinct from {{ dates }}.input_fingerprint
+    {%- if earlier_steps %}
+    left join recomputed on {{ dates }}.state_date = recomputed.state_date
+    {%- endif %}
+    where
+        stored.input_fingerprint is distinct from {{ dates }}.input_fingerprint
+        {%- if earlier_steps %}
+        or recomputed.state_computed_at > stored.state_computed_at
+        {%- endif %}
 ),
     {%- else %}
 to_build as (

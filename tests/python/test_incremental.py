@@ -218,7 +218,8 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
 ) -> None:
     """One line of 2026-03-15 arrives late: the month-ends before it keep their state (not even
     recomputed), those from 2026-03-31 on and the as-of date are re-stated, and the grid equals
-    a full refresh."""
+    a full refresh of the customer state's three steps. A run that leaves a step out leaves the
+    affected dates out of the grid, and the next whole run brings them back."""
     built, result = built_warehouse
     assert result.returncode == 0
     warehouse = Warehouse(tmp_path / "late.duckdb", tmp_path / "late")
@@ -231,13 +232,21 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
 
     batch = write_late_line(warehouse, small_data.path / "transactions.parquet", late_customer, tmp_path / "batch")
     load(batch, warehouse.path, append=True)
-    # the incremental path to the grid, with its data and unit tests
+    late = dt.date(2026, 3, 15)
+    # a run that leaves out the window amounts: the grid does not build the dates whose window
+    # amounts are from the older inputs (rather than build them with no money), and the build's
+    # test says they are missing
+    partial = warehouse.dbt("run", "--select", "+int_customer_state__lifecycle", "int_customer_state__grid")
+    assert partial.returncode == 0, partial.stdout[-4000:]
+    assert set(computed_at(warehouse)) == {day for day in before if day < late}
+    missing = warehouse.dbt("test", "--select", "assert_the_state_grid_holds_every_state_date")
+    assert missing.returncode != 0 and "assert_the_state_grid_holds_every_state_date" in missing.stdout
+    # the incremental path to the grid, with its data and unit tests: the missing dates come back
     rebuilt = warehouse.dbt("build", "--select", "+int_customer_state__grid")
     assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
 
     after = computed_at(warehouse)
     assert set(after) == set(before)
-    late = dt.date(2026, 3, 15)
     kept = {day for day in before if day < late}
     assert kept and all(after[day] == before[day] for day in kept), "month-ends before the late line were re-computed"
     assert all(after[day] > before[day] for day in before if day > late), (
@@ -250,6 +259,13 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
 
     full = Warehouse(tmp_path / "full.duckdb", tmp_path / "full")
     shutil.copy(warehouse.path, full.path)
-    refreshed = full.dbt("run", "--full-refresh", "--select", "int_customer_state__grid")
+    refreshed = full.dbt(
+        "run",
+        "--full-refresh",
+        "--select",
+        "int_customer_state__window_amounts",
+        "int_customer_state__lifecycle",
+        "int_customer_state__grid",
+    )
     assert refreshed.returncode == 0, refreshed.stdout[-3000:]
     assert grid(warehouse) == grid(full)

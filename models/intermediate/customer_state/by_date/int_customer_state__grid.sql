@@ -14,8 +14,9 @@
 -- (int_customer_state__dates fingerprints them: settings, trusted lines and daily costs up to
 -- the date), so a new month appends a slice and a late line re-states the dates from its own
 -- on. Dates no longer wanted, and slices whose inputs changed, are removed after the run. The
--- result equals a full refresh. A step reads the earlier steps' rows of the same fingerprint
--- only, so it never mixes a date's old and new inputs.
+-- result equals a full refresh. The grid builds a date from the earlier steps' rows of the
+-- date's current fingerprint only, and also rebuilds a date an earlier step computed again
+-- after it; a date an earlier step holds from older inputs is left out (see stale_window_dates).
 {{ config(partition_by=(['state_date'] if target.type == 'spark' else none)) }}
 {%- set metric = var('abc_value_metric') %}
 
@@ -37,14 +38,31 @@ rfm_segments as (
     select * from {{ ref('rfm_segments') }}
 ),
 
-{{ customer_state_dates_to_build() }}
+{{ customer_state_dates_to_build(earlier_steps=['window_amounts', 'lifecycle']) }}
+
+-- a date whose window amounts were computed from other inputs (that step failed or was left
+-- out of the run) is not built: it stays missing, which the test that the grid holds every
+-- state date reports, until the step catches up and the date is built from both
+stale_window_dates as (
+    select distinct window_amounts.state_date
+    from window_amounts
+    inner join to_build on window_amounts.state_date = to_build.state_date
+    where window_amounts.input_fingerprint <> to_build.input_fingerprint
+),
+
+ready as (
+    select to_build.*
+    from to_build
+    left join stale_window_dates on to_build.state_date = stale_window_dates.state_date
+    where stale_window_dates.state_date is null
+),
 
 -- money is rounded to cents once, and profits derive from the rounded amounts, so the
 -- identities (gross = revenue - cogs, net = gross - cost to serve) hold to the cent
 combined as (
     select
         lifecycle.*,
-        to_build.is_as_of_date,
+        ready.is_as_of_date,
         coalesce(window_amounts.order_count, 0) > 0 as is_in_window,
         coalesce(window_amounts.order_count, 0) as order_count,
         window_amounts.distinct_product_count,
@@ -59,11 +77,11 @@ combined as (
         {{ cents('coalesce(window_amounts.order_handling_cost, 0)') }} as order_handling_cost,
         {{ cents('coalesce(window_amounts.return_handling_cost, 0)') }} as return_handling_cost,
         {{ cents('coalesce(window_amounts.interaction_cost, 0)') }} as interaction_cost
-    from to_build
+    from ready
     inner join lifecycle
         on
-            to_build.state_date = lifecycle.state_date
-            and to_build.input_fingerprint = lifecycle.input_fingerprint
+            ready.state_date = lifecycle.state_date
+            and ready.input_fingerprint = lifecycle.input_fingerprint
     left join window_amounts
         on
             lifecycle.state_date = window_amounts.state_date

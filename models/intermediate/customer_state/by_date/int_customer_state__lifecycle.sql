@@ -54,6 +54,7 @@ select
     last_purchases.state_date,
     last_purchases.customer_key,
     last_purchases.input_fingerprint,
+    cast('{{ run_started_at }}' as timestamp) as state_computed_at,
     last_purchases.first_purchase_date,
     last_purchases.last_purchase_date,
     cast({{ dbt.date_trunc('month', 'last_purchases.first_purchase_date') }} as date) as acquisition_cohort_month,

@@ -141,6 +141,7 @@ select
     window_amounts.state_date,
     window_amounts.customer_key,
     to_build.input_fingerprint,
+    cast('{{ run_started_at }}' as timestamp) as state_computed_at,
     cast(window_amounts.revenue as decimal(38, 4)) as revenue,
     cast(window_amounts.cogs as decimal(38, 4)) as cogs,
     cast(window_amounts.order_handling_cost as decimal(38, 4)) as order_handling_cost,

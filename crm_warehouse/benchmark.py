@@ -135,7 +135,7 @@ def hold_back_last_lines(data: Path, initial: Path, batch: Path, share: float) -
 
 
 # the customer state's models (macro customer_state_steps): the state grid's time is their sum
-STATE_STEPS = ("int_customer_state__window_amounts", "int_customer_state__lifecycle", "int_customer_state__grid")
+STATE_STEPS = ("int_customer_state__amounts_in_window", "int_customer_state__lifecycle", "int_customer_state__grid")
 
 
 def model_seconds(target: Path, name: str) -> float | None:

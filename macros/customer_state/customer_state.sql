@@ -42,7 +42,7 @@
     per customer and state date, then the grid (money in cents, profit, ranks and classes).
     Each is incremental by state date on its own: see customer_state_dates_to_build(). -#}
 {% macro customer_state_steps() -%}
-    {{ return(['int_customer_state__window_amounts', 'int_customer_state__lifecycle', 'int_customer_state__grid']) }}
+    {{ return(['int_customer_state__amounts_in_window', 'int_customer_state__lifecycle', 'int_customer_state__grid']) }}
 {%- endmacro %}
 
 {#- The CTE `to_build` of a customer-state step: the rows of `dates` (a CTE of

@@ -263,7 +263,7 @@ def test_a_late_line_re_states_only_the_month_ends_from_its_date(
         "run",
         "--full-refresh",
         "--select",
-        "int_customer_state__window_amounts",
+        "int_customer_state__amounts_in_window",
         "int_customer_state__lifecycle",
         "int_customer_state__grid",
     )

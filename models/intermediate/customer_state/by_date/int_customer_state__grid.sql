@@ -1,6 +1,6 @@
 -- The customer state for every state date (each month-end of the history, and the as-of date of
 -- this build), in three steps, each incremental by state date:
---   1. int_customer_state__window_amounts: what each customer bought and cost in the window;
+--   1. int_customer_state__amounts_in_window: what each customer bought and cost in the window;
 --   2. int_customer_state__lifecycle: everyone who had bought by the date, with tenure,
 --      recency and lifecycle stage;
 --   3. this model: the two together, money rounded to cents once, profit after cost to serve,
@@ -30,24 +30,24 @@ lifecycle as (
     select * from {{ ref('int_customer_state__lifecycle') }}
 ),
 
-window_amounts as (
-    select * from {{ ref('int_customer_state__window_amounts') }}
+amounts_in_window as (
+    select * from {{ ref('int_customer_state__amounts_in_window') }}
 ),
 
 rfm_segments as (
     select * from {{ ref('rfm_segments') }}
 ),
 
-{{ customer_state_dates_to_build(earlier_steps=['window_amounts', 'lifecycle']) }}
+{{ customer_state_dates_to_build(earlier_steps=['amounts_in_window', 'lifecycle']) }}
 
 -- a date whose window amounts were computed from other inputs (that step failed or was left
 -- out of the run) is not built: it stays missing, which the test that the grid holds every
 -- state date reports, until the step catches up and the date is built from both
 stale_window_dates as (
-    select distinct window_amounts.state_date
-    from window_amounts
-    inner join to_build on window_amounts.state_date = to_build.state_date
-    where window_amounts.input_fingerprint <> to_build.input_fingerprint
+    select distinct amounts_in_window.state_date
+    from amounts_in_window
+    inner join to_build on amounts_in_window.state_date = to_build.state_date
+    where amounts_in_window.input_fingerprint <> to_build.input_fingerprint
 ),
 
 ready as (
@@ -63,30 +63,30 @@ combined as (
     select
         lifecycle.*,
         ready.is_as_of_date,
-        coalesce(window_amounts.order_count, 0) > 0 as is_in_window,
-        coalesce(window_amounts.order_count, 0) as order_count,
-        window_amounts.distinct_product_count,
+        coalesce(amounts_in_window.order_count, 0) > 0 as is_in_window,
+        coalesce(amounts_in_window.order_count, 0) as order_count,
+        amounts_in_window.distinct_product_count,
         case
-            when coalesce(window_amounts.order_count, 0) > 0 then lifecycle.last_purchase_date
+            when coalesce(amounts_in_window.order_count, 0) > 0 then lifecycle.last_purchase_date
         end as last_sale_date,
-        coalesce(window_amounts.sale_line_count, 0) as sale_line_count,
-        coalesce(window_amounts.return_line_count, 0) as return_line_count,
-        coalesce(window_amounts.interaction_count, 0) as interaction_count,
-        {{ cents('coalesce(window_amounts.revenue, 0)') }} as revenue,
-        {{ cents('coalesce(window_amounts.cogs, 0)') }} as cogs,
-        {{ cents('coalesce(window_amounts.order_handling_cost, 0)') }} as order_handling_cost,
-        {{ cents('coalesce(window_amounts.return_handling_cost, 0)') }} as return_handling_cost,
-        {{ cents('coalesce(window_amounts.interaction_cost, 0)') }} as interaction_cost
+        coalesce(amounts_in_window.sale_line_count, 0) as sale_line_count,
+        coalesce(amounts_in_window.return_line_count, 0) as return_line_count,
+        coalesce(amounts_in_window.interaction_count, 0) as interaction_count,
+        {{ cents('coalesce(amounts_in_window.revenue, 0)') }} as revenue,
+        {{ cents('coalesce(amounts_in_window.cogs, 0)') }} as cogs,
+        {{ cents('coalesce(amounts_in_window.order_handling_cost, 0)') }} as order_handling_cost,
+        {{ cents('coalesce(amounts_in_window.return_handling_cost, 0)') }} as return_handling_cost,
+        {{ cents('coalesce(amounts_in_window.interaction_cost, 0)') }} as interaction_cost
     from ready
     inner join lifecycle
         on
             ready.state_date = lifecycle.state_date
             and ready.input_fingerprint = lifecycle.input_fingerprint
-    left join window_amounts
+    left join amounts_in_window
         on
-            lifecycle.state_date = window_amounts.state_date
-            and lifecycle.customer_key = window_amounts.customer_key
-            and lifecycle.input_fingerprint = window_amounts.input_fingerprint
+            lifecycle.state_date = amounts_in_window.state_date
+            and lifecycle.customer_key = amounts_in_window.customer_key
+            and lifecycle.input_fingerprint = amounts_in_window.input_fingerprint
 ),
 
 costed as (

@@ -134,8 +134,14 @@ def hold_back_last_lines(data: Path, initial: Path, batch: Path, share: float) -
         con.close()
 
 
-# the customer state's models (macro customer_state_steps): the state grid's time is their sum
-STATE_STEPS = ("int_customer_state__amounts_in_window", "int_customer_state__lifecycle", "int_customer_state__grid")
+# the folder of the customer state's steps (window amounts, lifecycle, grid): their times add up
+STATE_STEPS_FOLDER = "models/intermediate/customer_state/by_date/"
+
+
+def state_step_names(target: Path) -> list[str]:
+    """The models of the customer state's steps, as dbt's last manifest lists them."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    return [n["name"] for n in nodes if n["resource_type"] == "model" and STATE_STEPS_FOLDER in n["original_file_path"]]
 
 
 def model_seconds(target: Path, name: str) -> float | None:
@@ -288,7 +294,7 @@ class Recorder:
         self.say(f"{step:<11} {seconds:8.1f} s  {peak:8.0f} MiB peak")
         if step in ("build", "incremental"):
             target = self.size.scratch / "target"
-            grid = sum(model_seconds(target, name) or 0 for name in STATE_STEPS)
+            grid = sum(model_seconds(target, name) or 0 for name in state_step_names(target))
             clv = sum(model_seconds(target, name) or 0 for name in ("int_clv__parameters", "int_clv__scores"))
             self.say(f"  of which the month-end state grid {grid:.1f} s (its three steps)")
             self.say(f"  of which the CLV fit and scoring {clv:.1f} s")

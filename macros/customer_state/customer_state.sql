@@ -3,7 +3,7 @@
     (customer_state_steps) re-state a date only when its inputs changed.
 
     customer_state_config_fingerprint(): an md5 of every var the state logic reads and of the
-    grid's own SQL, so changing a threshold or upgrading the model re-states every date.
+    steps' SQL, so changing a threshold or upgrading a step re-states every date.
     row_fingerprint(columns): a 64-bit hash of one row's values; summed over the rows a date
     depends on, it changes when any row is added, removed or changed.
 -#}

@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 from crm_warehouse.benchmark import BIN, REPO, git_commit, run_measured
+from crm_warehouse.identity_blocking import report as blocking_report
 from crm_warehouse.identity_scoring import Scores, score_file, score_relation, table_header, table_row
 from crm_warehouse.loader.contract import CONTRACT, quote
 
@@ -66,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", type=Path, nargs="*", default=[], help="person-record CSVs to run on too")
     parser.add_argument("--entity-column", default="entity_id", help="the true-entity column of --records")
     parser.add_argument("--splink-python", default=sys.executable, help="Python that has Splink (default: this one)")
+    parser.add_argument(
+        "--no-splink",
+        dest="splink_python",
+        action="store_const",
+        const="",
+        help="measure this project's resolution only (Splink took 13 GB of memory at a million records)",
+    )
 
 
 def febrl_dir(given: Path | None) -> Path:
@@ -191,6 +199,9 @@ def run_ours(data: Path, scratch: Path) -> Measured | None:
         f"identity: ours: dbt run {seconds:.1f} s, of which the models {dbt_seconds(scratch / 'target'):.1f} s",
         flush=True,
     )
+    print(
+        f"identity: blocking on {data.name}:\n{blocking_report(warehouse, data / 'truth' / 'customer_records.parquet')}"
+    )
     return Measured("ours", scores, seconds, peak)
 
 
@@ -202,6 +213,8 @@ def splink_available(python: str) -> bool:
 
 def run_splink(data: Path, scratch: Path, python: str) -> Measured | None:
     """The Splink reference on the raw customers file, in its own process; None without Splink."""
+    if not python:
+        return None
     if not splink_available(python):
         print(
             f"identity: Splink is not installed for {python}; "

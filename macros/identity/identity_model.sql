@@ -48,11 +48,23 @@
             {{ exceptions.raise_compiler_error("identity_blocking_rules: rule '" ~ rule.name ~ "' blocks on '" ~ key
                 ~ "', which is not a key; use " ~ allowed.keys() | sort | join(', ')) }}
         {%- endfor -%}
+        {%- if rule.max_block_records is defined and (rule.max_block_records is not number
+                or rule.max_block_records != rule.max_block_records | int or rule.max_block_records < 2) -%}
+            {{ exceptions.raise_compiler_error("identity_blocking_rules: rule '" ~ rule.name
+                ~ "' has max_block_records " ~ rule.max_block_records ~ "; it must be a whole number >= 2") }}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(rules) }}
 {%- endmacro %}
 
-{#- The training rules, each with the fields it cannot learn; every field must be learned by one. -#}
+{#- The largest block (records sharing the rule's keys) that yields candidate pairs under `rule`:
+    the rule's own max_block_records, else identity_max_block_records. -#}
+{% macro identity_rule_max_block_records(rule) -%}
+    {{ return(rule.max_block_records if rule.max_block_records is defined else var('identity_max_block_records')) }}
+{%- endmacro %}
+
+{#- The training rules, each with its keys and the fields it cannot learn; every field must be
+    learned by one. -#}
 {% macro identity_training_sessions() -%}
     {%- set rules = {} -%}
     {%- for rule in identity_blocking_rules() -%}{%- do rules.update({rule.name: rule}) -%}{%- endfor -%}
@@ -65,7 +77,7 @@
         {%- endif -%}
         {%- set blocked = [] -%}
         {%- for key in rules[name]['keys'] -%}{%- do blocked.extend(identity_blocking_keys()[key]) -%}{%- endfor -%}
-        {%- do sessions.append({'rule': name, 'blocked_fields': blocked | unique | list}) -%}
+        {%- do sessions.append({'rule': name, 'keys': rules[name]['keys'], 'blocked_fields': blocked | unique | list}) -%}
         {%- for comparison in identity_comparisons() if comparison.field not in blocked -%}
             {%- do learned.append(comparison.field) -%}
         {%- endfor -%}

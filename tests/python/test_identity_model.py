@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from conftest import REPO, Warehouse, generate, load
 
@@ -269,32 +270,38 @@ def simulated_pairs(count: int, match_share: float, seed: int) -> list[tuple]:
     return rows
 
 
-def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path: Path) -> None:
-    """u held at its true values, 20,000 simulated candidate pairs (30% matches): each learned m
-    is within 0.03 of the m the pairs were drawn from, and the prior within 10% of those 6,000
-    matches' share of all comparable record pairs."""
-    warehouse = casework.copy_to(tmp_path / "simulated")
-    fields = list(TRUE_M)
-    gammas = ", ".join(f"gamma_{f} integer" for f in fields)
-    u_rows = ", ".join(f"('{f}', {code}, {u})" for f, us in TRUE_U.items() for code, u in enumerate(us, start=1))
-    con = duckdb.connect(str(warehouse.path))
-    flags = [
-        c
-        for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'intermediate' "
-            "and table_name = 'int_customer_identity__candidate_pairs' and column_name like 'is_found_by_%'"
-        ).fetchall()
-    ]
-    con.execute("drop table intermediate.int_customer_identity__candidate_pairs")
+def plant_simulated_pairs(con: duckdb.DuckDBPyConnection, pairs: list[tuple]) -> None:
+    """The simulated pairs as the candidate pairs (found by every rule) and as every training
+    rule's pairs, none conflicting."""
+    gammas = ", ".join(f"gamma_{f} integer" for f in TRUE_M)
+    slots = ", ".join("?" * (2 + len(TRUE_M)))
+    columns = "select column_name from information_schema.columns where table_name = ?"
+    candidate_columns = con.execute(columns, ["int_customer_identity__candidate_pairs"]).fetchall()
+    flags = [c for (c,) in candidate_columns if c.startswith("is_found_by_")]
     con.execute(
-        f"create table intermediate.int_customer_identity__candidate_pairs (record_id_a varchar, record_id_b varchar, "
-        f"{gammas}, is_conflicting boolean, {', '.join(f'{flag} boolean' for flag in flags)})"
+        f"create or replace table intermediate.int_customer_identity__candidate_pairs (record_id_a varchar, "
+        f"record_id_b varchar, {gammas}, is_conflicting boolean, {', '.join(f'{flag} boolean' for flag in flags)})"
     )
-    con.executemany(
-        f"insert into intermediate.int_customer_identity__candidate_pairs values "
-        f"({', '.join('?' * (2 + len(fields)))}, false{', true' * len(flags)})",
-        simulated_pairs(20000, 0.3, 5),
+    fill = f"false{', true' * len(flags)}"
+    con.executemany(f"insert into intermediate.int_customer_identity__candidate_pairs values ({slots}, {fill})", pairs)
+    con.execute(
+        f"create or replace table intermediate.int_customer_identity__training_pairs (training_rule varchar, "
+        f"record_id_a varchar, record_id_b varchar, {gammas}, is_conflicting boolean)"
     )
+    for rule in yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]["identity_training_rules"]:
+        con.executemany(
+            f"insert into intermediate.int_customer_identity__training_pairs values ('{rule}', {slots}, false)", pairs
+        )
+
+
+def test_em_recovers_known_m_from_simulated_pairs(casework: Warehouse, tmp_path: Path) -> None:
+    """u held at its true values, 20,000 simulated pairs (30% matches) as the candidate pairs and
+    as every training rule's pairs: each learned m is within 0.03 of the m the pairs were drawn
+    from, and the prior within 10% of those 6,000 matches' share of all comparable record pairs."""
+    warehouse = casework.copy_to(tmp_path / "simulated")
+    con = duckdb.connect(str(warehouse.path))
+    plant_simulated_pairs(con, simulated_pairs(20000, 0.3, 5))
+    u_rows = ", ".join(f"('{f}', {code}, {u})" for f, us in TRUE_U.items() for code, u in enumerate(us, start=1))
     con.execute("delete from intermediate.int_customer_identity__u_probabilities")
     con.execute(
         f"insert into intermediate.int_customer_identity__u_probabilities (field_name, level_code, u_probability) "
@@ -355,8 +362,12 @@ def test_the_readme_queries_for_data_stewards_run(casework: Warehouse) -> None:
         ),
         ({"identity_training_rules": ["nonsense"]}, "identity_training_rules: 'nonsense' is not one of"),
         ({"identity_training_rules": ["birth_date"]}, "no training rule learns 'birth_date'"),
+        (
+            {"identity_blocking_rules": [{"name": "by_city", "keys": ["city"], "max_block_records": 1}]},
+            "rule 'by_city' has max_block_records 1; it must be a whole number >= 2",
+        ),
     ],
-    ids=["unknown-key", "unknown-training-rule", "a-field-never-learned"],
+    ids=["unknown-key", "unknown-training-rule", "a-field-never-learned", "a-block-cap-below-two"],
 )
 def test_a_misconfigured_model_fails_with_a_clear_message(casework: Warehouse, bad: dict, message: str) -> None:
     result = casework.dbt("compile", "--select", "int_customer_identity__comparison_patterns", vars=bad)

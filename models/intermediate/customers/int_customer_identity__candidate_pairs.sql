@@ -1,10 +1,10 @@
 -- The pairs of customer records worth comparing, and how they compare. A pair is a candidate
 -- when the two records agree on every key of at least one blocking rule
--- (`identity_blocking_rules`) in a block of at most `identity_max_block_records` records;
+-- (`identity_blocking_rules`) in a block of at most the rule's `max_block_records` records
+-- (`identity_max_block_records` when the rule gives none);
 -- B2C records are never paired with B2B or B2G records. Each pair gets a level per field
 -- (macros/identity/identity_model.sql), the rules that found it, and whether it is a clear conflict.
 {%- set rules = identity_blocking_rules() %}
-{%- set max_records = var('identity_max_block_records') %}
 
 with
 
@@ -25,7 +25,7 @@ name_alias_pairs as (
         {%- for key in rule['keys'] %}
         {{ 'and ' if not loop.first }}{{ key }} is not null{% endfor %}
     group by {{ rule['keys'] | join(', ') }}
-    having count(*) between 2 and {{ max_records }}
+    having count(*) between 2 and {{ identity_rule_max_block_records(rule) }}
 ),
 
 {{ rule.name }}_pairs as (
@@ -67,35 +67,10 @@ pairs as (
     group by record_id_a, record_id_b
 ),
 
--- materialized on PostgreSQL, which would otherwise copy each similarity into every use above
-joined as {{ identity_step_cte() }}(
-    select
-        pairs.rule_rank,
-        {%- for rule in rules %}
-        pairs.found_by_{{ rule.name }},
-        {%- endfor %}
-        {{ identity_pair_columns('a', 'b') }}
-    from pairs
-    inner join records as a on pairs.record_id_a = a.record_id
-    inner join records as b on pairs.record_id_b = b.record_id
-    {{ identity_aligned_pair_joins('a', 'b') }}
-),
-
 {%- set carried = ['rule_rank'] %}
 {%- for rule in rules %}{% do carried.append('found_by_' ~ rule.name) %}{% endfor %}
 
-aligned as (
-    select
-        {{- identity_aligned_columns(carried) }}
-    from joined
-),
-
-compared as (
-    select
-        *,
-        {{ identity_gamma_columns() }}
-    from aligned
-)
+{{ identity_compared_pairs('candidate', 'pairs', carried) }}
 
 select
     record_id_a,
@@ -111,4 +86,4 @@ select
     is_name_swapped,
     {{ identity_conflict() }} as is_conflicting,
     {{ identity_gamma_names() }}
-from compared
+from candidate_compared

@@ -1,12 +1,17 @@
--- The distinct comparison patterns (a level per field) of the candidate pairs and how many pairs
--- show each: what EM learns from, a table of a few thousand rows at any size. One set per
--- training rule (`identity_training_rules`: the pairs that rule found, with the fields it blocks
--- on set to 0, since they agree there by construction) and one of all pairs (`all_pairs`, for
--- the prior). Pairs that conflict are known to be different people and teach the model nothing.
+-- The distinct comparison patterns (a level per field) of record pairs and how many pairs show
+-- each: what EM learns from, a table of a few thousand rows at any size. One set per training
+-- rule (`identity_training_rules`: its pairs in int_customer_identity__training_pairs, with the
+-- fields it blocks on set to 0, since they agree there by construction) and one of all
+-- candidate pairs (`all_pairs`, for the prior). Pairs that conflict are known to be different
+-- people and teach the model nothing.
 {%- set comparisons = identity_comparisons() %}
 {%- set sessions = identity_training_sessions() %}
 
 with
+
+training_pairs as (
+    select * from {{ ref('int_customer_identity__training_pairs') }}
+),
 
 candidate_pairs as (
     select * from {{ ref('int_customer_identity__candidate_pairs') }}
@@ -20,8 +25,8 @@ candidate_pairs as (
         {{ '0' if c.field in session.blocked_fields else 'gamma_' ~ c.field }} as gamma_{{ c.field }},
         {%- endfor %}
         count(*) as pair_count
-    from candidate_pairs
-    where is_found_by_{{ session.rule }} and not is_conflicting
+    from training_pairs
+    where training_rule = '{{ session.rule }}' and not is_conflicting
     group by
         {%- for c in comparisons if c.field not in session.blocked_fields %}
         gamma_{{ c.field }}{{ ',' if not loop.last }}{% endfor %}

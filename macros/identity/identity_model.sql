@@ -11,7 +11,7 @@
         {'field': 'last_name', 'levels': ['different', 'similar', 'close', 'exact']},
         {'field': 'birth_date', 'levels': ['different', 'same_year', 'close', 'exact']},
         {'field': 'postal_code', 'levels': ['different', 'close', 'exact']},
-        {'field': 'address', 'levels': ['different', 'similar', 'close', 'exact']},
+        {'field': 'address', 'levels': ['moved', 'different', 'similar', 'close', 'exact']},
         {'field': 'city', 'levels': ['different', 'close', 'exact']},
         {'field': 'email', 'levels': ['different', 'exact']},
         {'field': 'phone', 'levels': ['different', 'exact']},
@@ -203,13 +203,24 @@
         and {{ a }}birth_day = {{ b }}birth_month)
 {%- endmacro %}
 
-{#- SQL: the level code of one field for an aligned pair (columns a_<x>, b_<x>). -#}
+{#- SQL: the level code of one field for an aligned pair (columns a_<x>, b_<x>).
+    - A move: the street address differs and so do the postal code and the city (those given).
+      A person who moves changes all three at once, so it counts once, as the address's level
+      `moved`, and the postal code and city say nothing more (weighed on their own, one move
+      would count as three disagreements).
+    - Two contacts of organisations: their location is the organisation's, shared by
+      colleagues; it counts once, as the street address (agreeing on its postal code and city
+      as well adds nothing); disagreeing still counts against. -#}
 {% macro identity_level(field) -%}
-    {#- two contacts of organisations: their location is the organisation's, shared by colleagues;
-        it counts once, as the street address (agreeing on its postal code and city as well adds
-        nothing); disagreeing still counts against -#}
-    {%- if field in ('postal_code', 'city') -%}
-    (case when is_organisation_pair and {{ identity_level_case(field) }} > 1 then 0
+    {%- set moved -%}
+        ({{ identity_level_case('address') }} = 2 and {{ identity_level_case('postal_code') }} < 2
+            and {{ identity_level_case('city') }} < 2
+            and {{ identity_level_case('postal_code') }} + {{ identity_level_case('city') }} > 0)
+    {%- endset -%}
+    {%- if field == 'address' -%}
+    (case when {{ moved }} then 1 else {{ identity_level_case(field) }} end)
+    {%- elif field in ('postal_code', 'city') -%}
+    (case when {{ moved }} or (is_organisation_pair and {{ identity_level_case(field) }} > 1) then 0
         else {{ identity_level_case(field) }} end)
     {%- else -%}
     {{ identity_level_case(field) }}
@@ -257,7 +268,7 @@
             then {{ l.close }}
         when address_similarity >= {{ similar }} then {{ l.similar }}
     {%- endif %}
-        else 1
+        else {{ l.different }}
     end
 {%- endmacro %}
 
@@ -298,7 +309,7 @@
         )
     )
     or (
-        {{ email_differs }} and {{ phone_differs }} and gamma_address = 1 and gamma_postal_code > 1
+        {{ email_differs }} and {{ phone_differs }} and gamma_address = 2 and gamma_postal_code > 1
     )
 {%- endmacro %}
 
@@ -428,6 +439,10 @@
         'birth_date.close': 'one digit apart, two digits swapped, or day and month transposed',
         'birth_date.same_year': 'the same year, otherwise different',
         'postal_code.close': 'one character apart (a typo or two swapped digits)',
+        'address.moved': 'street address, postal code and city all differ (those given): a move, counted '
+            ~ 'once, here (the postal code and city then count as missing)',
+        'address.different': 'the street addresses differ, but not as a move: the postal code or the city '
+            ~ 'agrees, or neither is given',
         'address.close': 'same house number and street at least ' ~ close
             ~ ' similar, or same street and house number one digit apart',
         'address.similar': 'the whole address at least ' ~ similar ~ ' similar',

@@ -1,8 +1,8 @@
 {#-
     The one home of the identity model's comparisons: which fields are compared, at which
     levels, and how a pair of records is given a level per field. Level codes: 0 = missing
-    (one side has no value; neutral, weight 0), 1 = different, then increasing agreement up to
-    the last, `exact`. The candidate pairs, the random pairs that give u, the EM that learns m,
+    (one side has no value; neutral, weight 0), 1 = different (for the address: moved, then 2 =
+    different), then increasing agreement up to the last, `exact`. The candidate pairs, the random pairs that give u, the EM that learns m,
     the scoring and the published parameters all read these macros.
 -#}
 {% macro identity_comparisons() -%}
@@ -19,7 +19,8 @@
 {%- endmacro %}
 
 {#- The columns of int_customer_identity__records a blocking rule may use, and the compared
-    field each one belongs to (a training session on a rule learns nothing about those fields). -#}
+    fields each one decides (a training session on a rule learns nothing about those fields):
+    a postal code or city shared by construction also rules out the address's `moved`. -#}
 {% macro identity_blocking_keys() -%}
     {{ return({
         'email': ['email'], 'phone': ['phone'],
@@ -28,7 +29,7 @@
         'name_key_low': ['first_name', 'last_name'], 'name_key_high': ['first_name', 'last_name'],
         'name_initials': ['first_name', 'last_name'],
         'birth_date': ['birth_date'], 'birth_year': ['birth_date'],
-        'postal_code': ['postal_code'], 'city': ['city'],
+        'postal_code': ['postal_code', 'address'], 'city': ['city', 'address'],
         'address': ['address'], 'house_number': ['address'], 'street': ['address'],
     }) }}
 {%- endmacro %}
@@ -212,19 +213,35 @@
       colleagues; it counts once, as the street address (agreeing on its postal code and city
       as well adds nothing); disagreeing still counts against. -#}
 {% macro identity_level(field) -%}
+    {%- set address = identity_level_case('address') -%}
+    {%- set postal_code = identity_level_case('postal_code') -%}
+    {%- set city = identity_level_case('city') -%}
     {%- set moved -%}
-        ({{ identity_level_case('address') }} = 2 and {{ identity_level_case('postal_code') }} < 2
-            and {{ identity_level_case('city') }} < 2
-            and {{ identity_level_case('postal_code') }} + {{ identity_level_case('city') }} > 0)
+        ({{ address }} = {{ identity_level_code('address', 'different') }}
+            and {{ postal_code }} in (0, {{ identity_level_code('postal_code', 'different') }})
+            and {{ city }} in (0, {{ identity_level_code('city', 'different') }})
+            and {{ postal_code }} + {{ city }} > 0)
     {%- endset -%}
     {%- if field == 'address' -%}
-    (case when {{ moved }} then 1 else {{ identity_level_case(field) }} end)
+    (case when {{ moved }} then {{ identity_level_code('address', 'moved') }} else {{ address }} end)
     {%- elif field in ('postal_code', 'city') -%}
-    (case when {{ moved }} or (is_organisation_pair and {{ identity_level_case(field) }} > 1) then 0
-        else {{ identity_level_case(field) }} end)
+    (case
+        when {{ moved }} then 0
+        when is_organisation_pair and {{ identity_level_case(field) }} > {{ identity_level_code(field, 'different') }}
+            then 0
+        else {{ identity_level_case(field) }}
+    end)
     {%- else -%}
     {{ identity_level_case(field) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The code of level `level` of `field` (identity_comparisons: 1 for its first level). -#}
+{% macro identity_level_code(field, level) -%}
+    {%- for comparison in identity_comparisons() if comparison.field == field and level in comparison.levels -%}
+        {{ return(comparison.levels.index(level) + 1) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("identity_level_code: '" ~ field ~ "' has no level '" ~ level ~ "'") }}
 {%- endmacro %}
 
 {#- SQL: the level code of one field, as compared (without the organisation rule), from the
@@ -309,7 +326,8 @@
         )
     )
     or (
-        {{ email_differs }} and {{ phone_differs }} and gamma_address = 2 and gamma_postal_code > 1
+        {{ email_differs }} and {{ phone_differs }} and gamma_address = {{ identity_level_code('address', 'different') }}
+        and gamma_postal_code > {{ identity_level_code('postal_code', 'different') }}
     )
 {%- endmacro %}
 
@@ -428,6 +446,10 @@
     {%- set similar = var('identity_similar_similarity') -%}
     {%- set texts = {
         'missing': 'one of the two records has no value: says nothing either way',
+        'postal_code.missing': 'one of the two records has no value, or the pair moved (weighed once, on the '
+            ~ 'address): says nothing either way',
+        'city.missing': 'one of the two records has no value, or the pair moved (weighed once, on the '
+            ~ 'address): says nothing either way',
         'different': 'both have a value and they differ',
         'exact': 'the same value (after standardisation: case, accents, punctuation, abbreviations)',
         'first_name.close': 'spelling at least ' ~ close ~ ' similar (Jaro-Winkler): a typo',

@@ -259,7 +259,7 @@ def test_a_pairs_match_weight_is_worked_out_by_hand(casework: Warehouse, a: str,
 
 
 # Simulated comparison vectors: each field's level drawn independently, from m for a match and
-# from u for a non-match (level 1 = different, last = exact; 0 = missing, 10% of the time).
+# from u for a non-match (level 1 = different or moved, last = exact; 0 = missing, 10% of the time).
 TRUE_M = {
     "first_name": [0.02, 0.03, 0.05, 0.05, 0.15, 0.70],
     "last_name": [0.03, 0.04, 0.13, 0.80],

@@ -1,8 +1,9 @@
 -- u probabilities: how often two different people agree at each level of each field by chance,
 -- counted on about `identity_u_sample_pairs` record pairs drawn at random (deterministically, by
 -- a hash of the record ids); random pairs are almost all of different people. The counts start
--- from a weak prior, as if `prior_pairs` pairs had agreed at each level but `different` one time
--- in a thousand: a level never seen is unlikely, not impossible, and a business with a handful of
+-- from a weak prior, as if `prior_pairs` pairs had agreed at each level one time in a thousand
+-- but at `different` (and the address's `moved`, in equal parts), what two strangers mostly
+-- are: a level never seen is unlikely, not impossible, and a business with a handful of
 -- records (whose few random pairs may all be one person) still gets weights that mean something.
 {%- set comparisons = identity_comparisons() %}
 {%- set offsets = 10 %}
@@ -71,8 +72,9 @@ counted as (
         {%- for c in comparisons %}
         {%- set outer_loop = loop %}
         {%- for level in c.levels %}
-        {%- set different_share = 1 - prior_share * (c.levels | length - 1) %}
-        {%- set prior_count = prior_pairs * (prior_share if loop.index > 1 else different_share) %}
+        {%- set bulk = c.levels | select('in', ['moved', 'different']) | list %}
+        {%- set different_share = (1 - prior_share * (c.levels | length - bulk | length)) / bulk | length %}
+        {%- set prior_count = prior_pairs * (different_share if level in bulk else prior_share) %}
         (
             sum(case when gamma_{{ c.field }} = {{ loop.index }} then 1 else 0 end)
             + cast({{ prior_count }} as {{ type_double() }})

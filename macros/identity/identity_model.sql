@@ -1,9 +1,10 @@
 {#-
     The one home of the identity model's comparisons: which fields are compared, at which
     levels, and how a pair of records is given a level per field. Level codes: 0 = missing
-    (one side has no value; neutral, weight 0), 1 = different (for the address: moved, then 2 =
-    different), then increasing agreement up to the last, `exact`. The candidate pairs, the random pairs that give u, the EM that learns m,
-    the scoring and the published parameters all read these macros.
+    (one side has no value; neutral, weight 0), 1 = different (for the address: moved, then
+    2 = different), then increasing agreement up to the last, `exact`. The candidate pairs, the
+    random pairs that give u, the EM that learns m, the scoring and the published parameters
+    all read these macros.
 -#}
 {% macro identity_comparisons() -%}
     {{ return([

@@ -1,7 +1,9 @@
 """The project on Spark: the small data set loaded into a local Spark session (Hive metastore
-and tables in a temporary folder) and built there with every data and unit test, and on DuckDB,
-each first without its latest 2% of lines and then again after they arrive as a daily batch,
-and every seed, staging model and mart compared row for row.
+and tables in a temporary folder) and built there, and on DuckDB, each first without its latest
+2% of lines and then again after they arrive as a daily batch, and every seed, staging model and
+mart compared row for row. On Spark the first build builds the models only and every data and
+unit test runs once, in the build after the batch (the final state the comparison reads): a
+node costs seconds there, where DuckDB runs its tests in both builds.
 
 Both engines record the segment history as `make run` does: every month-end with the backfill
 after the first build, then the as-of date of the build after the batch. DuckDB is built with
@@ -60,6 +62,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
     landing = Warehouse(work / "landing.duckdb", work / "on-spark")
     spark = {
         "options": ["--target", "spark"],
+        "first_build": ["--exclude", "resource_type:test", "resource_type:unit_test"],
         "env": env,
         "load": ["--engine", "spark"],
         "after_build": backfill_after_the_first_build("--target", "spark", env=env),
@@ -67,8 +70,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
     seconds = build_twice(landing, initial, batch, spark)
     results = json.loads((landing.work / "target" / "run_results.json").read_text())["results"]
     print(
-        f"dbt build on Spark ({len(results)} nodes, every data and unit test): {seconds:.1f} s (session start "
-        f"included); DuckDB, the same models and tests: {duck_seconds:.1f} s (each without the backfill)"
+        f"first dbt build on Spark (the models): {seconds:.1f} s (session start included); the build after the "
+        f"batch ran {len(results)} nodes, every data and unit test; DuckDB's first build, models and tests: "
+        f"{duck_seconds:.1f} s (each without the backfill)"
     )
     return {"duckdb": duck, "env": env, "results": results, "refused": refuse_an_earlier_as_of_date(landing, duck, env)}
 

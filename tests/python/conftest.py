@@ -260,7 +260,8 @@ def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) 
     """Load and build, then append the daily batch and build again (the incremental models'
     second path), on DuckDB or (engine: the load and dbt options, vars and environment) another
     engine; engine["after_build"](warehouse, step), when given, runs after each build (as part of
-    it). Returns the wall time of the first build."""
+    it); engine["first_build"], when given, are options of the first build only (another engine
+    may run its tests once, on the final state). Returns the wall time of the first build."""
     env, options = engine.get("env"), engine.get("options", [])
     seconds = 0.0
     for step, folder in (("initial", initial), ("batch", batch)):
@@ -276,7 +277,8 @@ def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) 
         )
         assert loaded.returncode == 0, loaded.stderr
         started = time.perf_counter()
-        built = warehouse.dbt("build", *options, vars=engine.get("vars"), env=env)
+        first = engine.get("first_build", []) if step == "initial" else []
+        built = warehouse.dbt("build", *options, *first, vars=engine.get("vars"), env=env)
         assert built.returncode == 0, f"{step}: {plain(built)[-6000:]}"
         if "after_build" in engine:
             engine["after_build"](warehouse, step)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import atexit
 import gc
+import io
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 
@@ -43,6 +44,32 @@ def dbt_in_process(command: list[str], env: dict[str, str], cwd: Path) -> subpro
     code = 0 if result.success else (1 if result.exception is None else 2)
     error = "" if result.exception is None else f"{type(result.exception).__name__}: {result.exception}"
     return subprocess.CompletedProcess(command, code, stdout="\n".join(lines) + "\n", stderr=error)
+
+
+def entry_point_in_process(
+    main: Callable[[list[str]], int], argv: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess:
+    """One of the project's commands (its entry point's main) run in this process as
+    dbt_in_process runs dbt: with the environment and working folder it would have as a
+    process, its printed output captured, its return code (argparse's 2 for a misuse). A
+    command that runs dbt (the backfill) then saves starting Python and importing dbt."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        release_warehouse()
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(argv, code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def release_warehouse() -> None:

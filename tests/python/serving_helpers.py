@@ -3,6 +3,7 @@ queries of its serving copy, and a headless Chromium that records what the page 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -12,8 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import Warehouse, script
+from conftest import REPO, Warehouse, script
+from crm_warehouse import backfill_history
 from crm_warehouse.benchmark import hold_back_last_lines
+from dbt_commands import entry_point_in_process
 
 PYTHON = sys.executable
 EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -40,15 +43,16 @@ def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
 
 
 def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
-    # the backfill's own dbt run writes its manifest to the same target folder as the builds
-    return run(
-        "scripts/backfill_history.py",
-        "--warehouse",
-        str(warehouse.path),
-        *extra,
-        warehouse=warehouse,
-        DBT_TARGET_PATH=str(warehouse.work / "target"),
-    )
+    """scripts/backfill_history.py against this warehouse, in this process (see dbt_commands);
+    its dbt run writes its manifest to the same target folder as the builds."""
+    env = {
+        **os.environ,
+        "CRM_WAREHOUSE_PATH": str(warehouse.path),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DBT_TARGET_PATH": str(warehouse.work / "target"),
+        "DO_NOT_TRACK": "1",
+    }
+    return entry_point_in_process(backfill_history.main, ["--warehouse", str(warehouse.path), *extra], env, REPO)
 
 
 def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:

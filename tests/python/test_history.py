@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import NO_TESTS, REPO, Warehouse, plain
+from crm_warehouse import backfill_history
+from dbt_commands import entry_point_in_process
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
-MONTHS = ("2025-07-31", "2025-08-31", "2025-09-30", "2025-10-31")
+MONTHS = ("2025-08-31", "2025-09-30", "2025-10-31")
 # what recording one month reads and writes, from the month-end state on (not the CLV fit or
 # the campaigns): the recorders and the history marts
 TO_RECORD = "tag:customer_state+,+segment_migration"
@@ -31,6 +32,7 @@ REPLAYED = [
 
 
 def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
+    """scripts/backfill_history.py against this warehouse (in this process: see dbt_commands)."""
     env = {
         **os.environ,
         "CRM_WAREHOUSE_PATH": str(warehouse.path),
@@ -38,14 +40,7 @@ def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
         "DBT_LOG_PATH": str(warehouse.work / "logs"),
         "DO_NOT_TRACK": "1",
     }
-    return subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "backfill_history.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    )
+    return entry_point_in_process(backfill_history.main, list(args), env, REPO)
 
 
 # what the history keeps (without recorded_at, the wall-clock time of the run)
@@ -71,16 +66,16 @@ def recorded_dates(warehouse: Warehouse) -> list[str]:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) -> tuple[Warehouse, dict]:
-    """Four month-ends backfilled in one pass from the state grid; on a copy, each month's state
+    """Three month-ends backfilled in one pass from the state grid; on a copy, each month's state
     built on its own (a grid that holds only that date) and recorded by that month's build."""
     warehouse, result = built_warehouse
     assert result.returncode == 0
     work = tmp_path_factory.mktemp("history")
     recorded = Warehouse(work / "history.duckdb", work / "history")
     shutil.copy(warehouse.path, recorded.path)
-    run = backfill(recorded, "--from", "2025-07", "--to", "2025-10", "--rebuild")
+    run = backfill(recorded, "--from", "2025-08", "--to", "2025-10", "--rebuild")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "segment history: recording 4 date(s), 2025-07-31 to 2025-10-31, in one pass" in run.stdout
+    assert "segment history: recording 3 date(s), 2025-08-31 to 2025-10-31, in one pass" in run.stdout
 
     states, revenues = {}, {}
     replayed = Warehouse(work / "states.duckdb", work / "states")
@@ -110,7 +105,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, built_warehouse: Built) ->
 
 
 def test_one_pass_history_equals_the_month_by_month_recording(history: tuple[Warehouse, dict]) -> None:
-    """The backfill's four month-ends in one pass keep what four builds, one a month, keep: the
+    """The backfill's three month-ends in one pass keep what three builds, one a month, keep: the
     same recorded dates, changes and revenue, so the same versions to the validity dates."""
     warehouse, states = history
     one_pass, replayed = warehouse.query(VERSIONS), states["replayed"].query(VERSIONS)
@@ -216,9 +211,9 @@ def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[W
     warehouse, _ = history
     before = history_fingerprint(warehouse)
     # the same command again (as after a backfill that was stopped) records nothing new
-    again = backfill(warehouse, "--from", "2025-07", "--to", "2025-10")
+    again = backfill(warehouse, "--from", "2025-08", "--to", "2025-10")
     assert again.returncode == 0, again.stderr
-    assert "segment history: 4 of 4 date(s) already recorded, nothing to change there" in again.stdout
+    assert "segment history: 3 of 3 date(s) already recorded, nothing to change there" in again.stdout
     assert history_fingerprint(warehouse) == before
 
     refused = backfill(warehouse, "--from", "2025-05", "--to", "2025-08")

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import (  # noqa: F401
     BUILD_TIME_COLUMNS,
+    NO_TESTS,
     PER_CUSTOMER,
     DataSet,
     Warehouse,
@@ -62,7 +63,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, small_data: DataSet) -> dic
     landing = Warehouse(work / "landing.duckdb", work / "on-spark")
     spark = {
         "options": ["--target", "spark"],
-        "first_build": ["--exclude", "resource_type:test", "resource_type:unit_test"],
+        "first_build": ["--exclude", *NO_TESTS],
         "env": env,
         "load": ["--engine", "spark"],
         "after_build": backfill_after_the_first_build("--target", "spark", env=env),

@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -47,12 +48,16 @@ def dbt_in_process(command: list[str], env: dict[str, str], cwd: Path) -> subpro
 
 
 def entry_point_in_process(
-    main: Callable[[list[str]], int], argv: list[str], env: dict[str, str], cwd: Path
+    main: Callable[[list[str]], int], script: str, argv: list[str], env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess:
-    """One of the project's commands (its entry point's main) run in this process as
-    dbt_in_process runs dbt: with the environment and working folder it would have as a
-    process, its printed output captured, its return code (argparse's 2 for a misuse). A
-    command that runs dbt (the backfill) then saves starting Python and importing dbt."""
+    """One of the project's commands (the entry point `main` of scripts/`script`) run in this
+    process as dbt_in_process runs dbt: with the environment and working folder it would have
+    as a process, its printed output captured, the return code a process would give (argparse's
+    2 for a misuse). A command that runs dbt (the backfill) saves starting Python and importing
+    dbt. With CRM_TEST_DBT_SUBPROCESS=1 it runs as a process, like the dbt commands."""
+    if os.environ.get("CRM_TEST_DBT_SUBPROCESS"):
+        command = [sys.executable, f"scripts/{script}", *argv]
+        return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
@@ -62,8 +67,10 @@ def entry_point_in_process(
         with redirect_stdout(out), redirect_stderr(err):
             try:
                 code = main(argv)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 2
+            except SystemExit as exc:  # what the interpreter makes of sys.exit(code)
+                code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
     finally:
         release_warehouse()
         os.chdir(saved_cwd)

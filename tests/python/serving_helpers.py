@@ -52,7 +52,9 @@ def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
         "DBT_TARGET_PATH": str(warehouse.work / "target"),
         "DO_NOT_TRACK": "1",
     }
-    return entry_point_in_process(backfill_history.main, ["--warehouse", str(warehouse.path), *extra], env, REPO)
+    return entry_point_in_process(
+        backfill_history.main, "backfill_history.py", ["--warehouse", str(warehouse.path), *extra], env, REPO
+    )
 
 
 def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:

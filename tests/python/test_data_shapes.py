@@ -1,8 +1,9 @@
 """Another business's data builds clean: hand-made raw files in shapes our generator never makes.
 
-Each shape is loaded through the loader and built with `dbt build` (models, data tests, unit
-tests) to 0 errors and 0 warnings, and its numbers are compared with values worked out here in
-Python from the rows written, never read back from the warehouse first.
+Each shape is loaded through the loader and built with `dbt build` (models and data tests; the
+unit tests read no data and run in test_dbt_build) to 0 errors and 0 warnings, and its numbers
+are compared with values worked out here in Python from the rows written, never read back from
+the warehouse first.
 
 - minimal (here): only the contract's required columns, no interactions file, dates in
   1995-1999, one product, the business's own source-system names, a customer with returns only;

@@ -20,6 +20,9 @@ def test_dbt_build_passes_every_test(built_warehouse: Built) -> None:
     passed, _, errors, skipped = map(int, summary.groups())
     assert errors == 0 and skipped == 0
     assert passed >= 80, "seeds, models, data tests and unit tests should all have run"
+    # the one build of the suite that runs the unit tests (the other builds leave them out)
+    unit_tests = re.search(r"Finished running .*?(\d+) unit tests", result.stdout)
+    assert unit_tests and int(unit_tests.group(1)) >= 20, result.stdout[-2000:]
 
 
 def test_schemas_are_exactly_the_documented_ones(built_warehouse: Built) -> None:

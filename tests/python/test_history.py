@@ -40,7 +40,7 @@ def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
         "DBT_LOG_PATH": str(warehouse.work / "logs"),
         "DO_NOT_TRACK": "1",
     }
-    return entry_point_in_process(backfill_history.main, list(args), env, REPO)
+    return entry_point_in_process(backfill_history.main, "backfill_history.py", list(args), env, REPO)
 
 
 # what the history keeps (without recorded_at, the wall-clock time of the run)

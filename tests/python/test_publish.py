@@ -265,6 +265,13 @@ def test_report_sentences_match_an_independent_computation(served: dict, report:
         print(f"  {sentence}")
 
 
+def wait_until_read(log: Path, publication: str) -> None:
+    """Until the reader's log shows it has read this publication (a minute at most)."""
+    deadline = time.monotonic() + 60
+    while not (log.exists() and publication in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) -> None:
     warehouse: Warehouse = served["warehouse"]
     serving = warehouse.work / "serving" / "crm.duckdb"
@@ -275,14 +282,8 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
     bi_connection = duckdb.connect(str(serving), read_only=True)  # a dashboard left open all along
     first = bi_connection.execute("select publication_id from meta.publication").fetchone()[0]
     ids = [first]
-
-    def wait_until_read(publication: str) -> None:
-        deadline = time.monotonic() + 60
-        while not (log.exists() and publication in log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.2)
-
     try:
-        wait_until_read(first)  # the reader has started and read the publication before the steps
+        wait_until_read(log, first)  # the reader has started and read the publication before the steps
         steps = [
             # first, while the history's latest recorded month-end is still the one before them
             ("3-month backfill", lambda: backfill(warehouse, "--from", f"{served['backfill_from']:%Y-%m}")),
@@ -307,7 +308,7 @@ def test_readers_always_see_one_whole_publication(served: dict, tmp_path: Path) 
                 assert published.returncode == 0, f"{name}: {published.stderr}"
                 # (from its output: DuckDB hands this process the copy bi_connection holds open)
                 ids.append(published.stdout.split()[1])
-        wait_until_read(ids[-1])  # and the last one, before it stops
+        wait_until_read(log, ids[-1])  # and the last one, before it stops
         # the dashboard's connection still reads the publication it opened, whole
         assert bi_connection.execute("select publication_id from meta.publication").fetchone()[0] == first
         assert bi_connection.execute("select count(*) from marts.fct_sales").fetchone()[0] > 0

@@ -44,12 +44,13 @@ def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
 
 def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
     """scripts/backfill_history.py against this warehouse, in this process (see dbt_commands);
-    its dbt run writes its manifest to the same target folder as the builds."""
+    its dbt run writes its manifest and log to the warehouse's folders, as the builds do."""
     env = {
         **os.environ,
         "CRM_WAREHOUSE_PATH": str(warehouse.path),
         "DBT_PROFILES_DIR": str(REPO),
         "DBT_TARGET_PATH": str(warehouse.work / "target"),
+        "DBT_LOG_PATH": str(warehouse.work / "logs"),
         "DO_NOT_TRACK": "1",
     }
     return entry_point_in_process(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NO_TESTS, REPO, Warehouse, plain
-from crm_warehouse import backfill_history
-from dbt_commands import entry_point_in_process
+from conftest import NO_TESTS, Warehouse, plain
+from serving_helpers import backfill
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
 MONTHS = ("2025-08-31", "2025-09-30", "2025-10-31")
@@ -29,18 +27,6 @@ REPLAYED = [
         for mart in ("customer_profitability", "customer_segments", "customer_lifecycle", "customer_loyalty_tiers")
     ),
 ]
-
-
-def backfill(warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
-    """scripts/backfill_history.py against this warehouse (in this process: see dbt_commands)."""
-    env = {
-        **os.environ,
-        "CRM_WAREHOUSE_PATH": str(warehouse.path),
-        "DBT_TARGET_PATH": str(warehouse.work / "target"),
-        "DBT_LOG_PATH": str(warehouse.work / "logs"),
-        "DO_NOT_TRACK": "1",
-    }
-    return entry_point_in_process(backfill_history.main, "backfill_history.py", list(args), env, REPO)
 
 
 # what the history keeps (without recorded_at, the wall-clock time of the run)

@@ -387,6 +387,17 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- SQL: the whole number `number_sql` (0 to 16^digits - 1) as `digits` lower-case hex digits,
+    to compare with the start of an md5 hash as text. -#}
+{% macro hex_digits(number_sql, digits) -%}
+    {%- set parts = [] -%}
+    {%- for place in range(digits - 1, -1, -1) -%}
+        {%- do parts.append("substr('0123456789abcdef', cast(mod(cast(floor((" ~ number_sql ~ ") / " ~ 16 ** place
+            ~ ".0) as bigint), 16) as integer) + 1, 1)") -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
 {#- SQL: a merged pair's weight for the chain guard and for a record's strongest link: a
     reviewed must_link outweighs any model match, so it is never cut. -#}
 {% macro identity_link_weight(decision='decision', match_weight='match_weight') -%}

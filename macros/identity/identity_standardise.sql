@@ -26,12 +26,13 @@
     (`identity_address_abbreviations`), so `12 Oak St.` equals `12 oak street`.
 -#}
 {% macro canonical_address(expr) -%}
-    {%- set folded = "' ' || " ~ fold_for_matching(expr) ~ " || ' '" -%}
+    {%- set folded = "(' ' || " ~ fold_for_matching(expr) ~ " || ' ')" -%}
+    {%- set abbreviations = var('identity_address_abbreviations').items() | sort -%}
     {%- set ns = namespace(sql=folded) -%}
-    {%- for short, long in var('identity_address_abbreviations').items() | sort -%}
+    {%- for short, long in abbreviations -%}
         {%- set ns.sql = "replace(" ~ ns.sql ~ ", ' " ~ short ~ " ', ' " ~ long ~ " ')" -%}
     {%- endfor -%}
-    nullif(trim({{ ns.sql }}), '')
+    nullif(trim({{ when_words_present(folded, abbreviations | map('first') | list, ns.sql) }}), '')
 {%- endmacro %}
 
 {#- Unicode NFC of a text kept for display, so the same name typed NFD and NFC is one value. -#}

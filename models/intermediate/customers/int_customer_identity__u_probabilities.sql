@@ -1,32 +1,57 @@
 -- u probabilities: how often two different people agree at each level of each field by chance,
 -- counted on about `identity_u_sample_pairs` record pairs drawn at random (deterministically, by
--- a hash of the record ids); random pairs are almost all of different people. The counts start
--- from a weak prior, as if `prior_pairs` pairs had agreed at each level one time in a thousand
--- but at `different` (and the address's `moved`, in equal parts), what two strangers mostly
--- are: a level never seen is unlikely, not impossible, and a business with a handful of
--- records (whose few random pairs may all be one person) still gets weights that mean something.
+-- a hash of the record ids) among at most as many records; random pairs are almost all of
+-- different people. The counts start from a weak prior, as if `prior_pairs` pairs had agreed
+-- at each level one time in a thousand but at `different` (and the address's `moved`, in equal
+-- parts), what two strangers mostly are: a level never seen is unlikely, not impossible, and a
+-- business with a handful of records (whose few random pairs may all be one person) still gets
+-- weights that mean something.
 {%- set comparisons = identity_comparisons() %}
 {%- set offsets = 10 %}
 {%- set prior_pairs = 1000 %}
 {%- set prior_share = 0.001 %}
+{%- set sample_records = var('identity_u_sample_pairs') | int %}
 
 with
 
+all_records as (
+    select
+        *,
+        {{ dbt.hash('record_id') }} as record_hash
+    from {{ ref('int_customer_identity__records') }}
+),
+
+-- the share of the records the pairs are drawn among: all of them up to
+-- identity_u_sample_pairs records, else those whose hash falls below a threshold that keeps
+-- about that many (its first four hex digits, compared as text), so a big warehouse sorts a
+-- sample of its records, not all of them
+sample_threshold as (
+    select
+        case
+            when count(*) <= {{ sample_records }} then 'g'
+            else {{ hex_digits('floor(' ~ sample_records ~ ' * 65536.0 / count(*))', 4) }}
+        end as below_hash
+    from all_records
+),
+
 records as (
-    select * from {{ ref('int_customer_identity__records') }}
+    select all_records.*
+    from all_records
+    cross join sample_threshold
+    where left(all_records.record_hash, 4) < sample_threshold.below_hash
 ),
 
 name_alias_pairs as (
     select * from {{ ref('int_customer_identity__name_alias_pairs') }}
 ),
 
--- random pairs: records in the order of a hash of their ids, each paired with the records a
+-- random pairs: the sampled records in the order of their hash, each paired with the records a
 -- fixed number of places further on (offsets spread over the whole list), every stride-th
 -- record only, so the sample has about identity_u_sample_pairs pairs at any size
 positions as (
     select
         record_id,
-        row_number() over (order by {{ dbt.hash('record_id') }}, record_id) as record_position,
+        row_number() over (order by record_hash, record_id) as record_position,
         count(*) over () as record_count
     from records
 ),

@@ -8,8 +8,14 @@
 
 with
 
+-- each record with a whole number in the order of its id, so the pairs are found, told
+-- apart and joined on numbers (at 10M records, tens of millions of found pairs) and compared
+-- in the same order (record_id_a < record_id_b)
 records as (
-    select * from {{ ref('int_customer_identity__records') }}
+    select
+        *,
+        row_number() over (order by record_id) as record_number
+    from {{ ref('int_customer_identity__records') }}
 ),
 
 name_alias_pairs as (
@@ -30,9 +36,10 @@ name_alias_pairs as (
 
 {{ rule.name }}_pairs as (
     select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b,
-        {{ loop.index }} as found_rule_rank
+        a.record_number as record_number_a,
+        b.record_number as record_number_b,
+        {{ loop.index }} as found_rule_rank,
+        cast({{ 2 ** loop.index0 }} as bigint) as found_rule_bit
     from {{ rule.name }}_blocks as blocks
     inner join records as a
         on
@@ -43,7 +50,7 @@ name_alias_pairs as (
             {%- for key in rule['keys'] %}
             {{ 'and ' if not loop.first }}blocks.{{ key }} = b.{{ key }}{% endfor %}
     where
-        a.record_id < b.record_id
+        a.record_number < b.record_number
         and coalesce(a.customer_type = b.customer_type, true)
 ),
 {%- endfor %}
@@ -55,22 +62,19 @@ found as (
     {%- endfor %}
 ),
 
+-- a pair once, with the first rule that found it and every rule that did (one bit each: a
+-- rule finds a pair at most once, so the sum of the bits is their union)
 pairs as (
     select
-        record_id_a,
-        record_id_b,
+        record_number_a,
+        record_number_b,
         min(found_rule_rank) as rule_rank,
-        {%- for rule in rules %}
-        max(case when found_rule_rank = {{ loop.index }} then 1 else 0 end)
-            as found_by_{{ rule.name }}{{ ',' if not loop.last }}{% endfor %}
+        sum(found_rule_bit) as found_rules
     from found
-    group by record_id_a, record_id_b
+    group by record_number_a, record_number_b
 ),
 
-{%- set carried = ['rule_rank'] %}
-{%- for rule in rules %}{% do carried.append('found_by_' ~ rule.name) %}{% endfor %}
-
-{{ identity_compared_pairs('candidate', 'pairs', carried) }}
+{{ identity_compared_pairs('candidate', 'pairs', ['rule_rank', 'found_rules'], 'record_number') }}
 
 select
     record_id_a,
@@ -81,7 +85,7 @@ select
         {%- endfor %}
     end as blocking_rule,
     {%- for rule in rules %}
-    found_by_{{ rule.name }} = 1 as is_found_by_{{ rule.name }},
+    mod(cast(floor(found_rules / {{ 2 ** loop.index0 }}.0) as bigint), 2) = 1 as is_found_by_{{ rule.name }},
     {%- endfor %}
     is_name_swapped,
     {{ identity_conflict() }} as is_conflicting,

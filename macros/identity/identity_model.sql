@@ -514,3 +514,15 @@
 {% macro duckdb__identity_step_cte(one_row) %}{{ 'materialized ' if one_row }}{% endmacro %}
 
 {% macro postgres__identity_step_cte(one_row) %}materialized {% endmacro %}
+
+{#- `not materialized ` before an import CTE read many times, where the engine would otherwise
+    copy it whole: DuckDB materializes a CTE read more than once, and a copy of every column of
+    10M customer records (the candidate pairs read them 36 times, each for a few columns) took
+    minutes and spilled gigabytes. PostgreSQL keeps its own choice; Spark never copies. -#}
+{% macro identity_inline_cte() -%}
+    {{ return(adapter.dispatch('identity_inline_cte', 'crm_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__identity_inline_cte() %}{% endmacro %}
+
+{% macro duckdb__identity_inline_cte() %}not materialized {% endmacro %}

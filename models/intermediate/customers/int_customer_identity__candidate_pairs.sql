@@ -8,14 +8,10 @@
 
 with
 
--- each record with a whole number in the order of its id, so the pairs are found, told
--- apart and joined on numbers (at 10M records, tens of millions of found pairs) and compared
--- in the same order (record_id_a < record_id_b)
-records as (
-    select
-        *,
-        row_number() over (order by record_id) as record_number
-    from {{ ref('int_customer_identity__records') }}
+-- read where used, not copied: at 10M records a copy of every column is gigabytes, and each
+-- rule reads only its keys (pairs are found, told apart and joined on the record number)
+records as {{ identity_inline_cte() }}(
+    select * from {{ ref('int_customer_identity__records') }}
 ),
 
 name_alias_pairs as (

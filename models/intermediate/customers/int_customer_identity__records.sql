@@ -102,6 +102,8 @@ keyed as (
 
 select
     record_id,
+    -- a whole number per record in the order of its id: pairs are found and joined on it
+    row_number() over (order by record_id) as record_number,
     source_system,
     customer_id,
     customer_type,

@@ -14,11 +14,8 @@
 
 with
 
-all_records as (
-    select
-        *,
-        {{ dbt.hash('record_id') }} as record_hash
-    from {{ ref('int_customer_identity__records') }}
+all_records as {{ identity_inline_cte() }}(
+    select * from {{ ref('int_customer_identity__records') }}
 ),
 
 -- the share of the records the pairs are drawn among: all of them up to
@@ -34,11 +31,18 @@ sample_threshold as (
     from all_records
 ),
 
-records as (
-    select all_records.*
+hashed_records as (
+    select
+        *,
+        {{ dbt.hash('record_id') }} as record_hash
     from all_records
+),
+
+records as (
+    select hashed_records.*
+    from hashed_records
     cross join sample_threshold
-    where left(all_records.record_hash, 4) < sample_threshold.below_hash
+    where left(hashed_records.record_hash, 4) < sample_threshold.below_hash
 ),
 
 name_alias_pairs as (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def test_every_compiled_statement_transpiles_to_trino(
     assert len(files) > 400, "models, tests and analyses of the build"
     failures = {}
     unknown: dict[str, set[str]] = {}
+    # sqlglot recurses once per level of nesting, and the address's standardisation nests the
+    # 23 replaces of its abbreviations in a case (stg_crm__customers needs about 1,000 levels)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
     for path, sql in files.items():
         try:
             sqlglot.transpile(sql, read="duckdb", write="trino", unsupported_level=ErrorLevel.RAISE)
@@ -62,18 +66,19 @@ def test_duckdbs_fast_accent_folding_equals_the_portable_one() -> None:
     macros = (REPO / "macros" / "cross_db" / "fold_accents.sql").read_text()
     letters_from = re.search(r'letters_from = "([^"]*)"', macros).group(1)
     letters_to = re.search(r'letters_to   = "([^"]*)"', macros).group(1)
-    short_from, short_to = re.search(
-        r"strip_accents\(translate\(\{\{ col \}\}, '([^']*)', '([^']*)'\)\)", macros
-    ).groups()
+    short_from = re.search(r"set letters = '([^']*)'", macros).group(1)
+    short_to = re.search(r"translate\(\{\{ col \}\}, '\{\{ letters \}\}', '([^']*)'\)", macros).group(1)
+    assert "regexp_matches({{ col }}, '[{{ letters }}]')" in macros, "the translate runs where a letter is"
+    assert len(short_from) == len(short_to) == 28
     marks = "".join(chr(c) for c in range(0x300, 0x370))
     assert len(letters_from) == len(letters_to) > 500
     words = [*letters_from, *(unicodedata.normalize("NFD", c) for c in letters_from), "José", "Søren Ångström"]
     con = duckdb.connect()
     portable = "translate(w, ?, ?)"
-    fast = "strip_accents(translate(w, ?, ?))"
+    fast = "strip_accents(case when regexp_matches(w, ?) then translate(w, ?, ?) else w end)"
     rows = con.execute(
         f"select w, {portable}, {fast} from unnest(?) as t (w)",
-        [letters_from + marks, letters_to, short_from, short_to, words],
+        [letters_from + marks, letters_to, f"[{short_from}]", short_from, short_to, words],
     ).fetchall()
     assert [(w, a, b) for w, a, b in rows if a != b] == []
     assert dict((w, a) for w, a, _ in rows)["Søren Ångström"] == "Soren Angstrom"

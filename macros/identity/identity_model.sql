@@ -42,6 +42,10 @@
     {%- if rules is string or rules | length == 0 -%}
         {{ exceptions.raise_compiler_error("identity_blocking_rules must be a list of {name: ..., keys: [...]}") }}
     {%- endif -%}
+    {#- the rules that find a pair are one bit each of a whole number (the candidate pairs) #}
+    {%- if rules | length > 52 -%}
+        {{ exceptions.raise_compiler_error("identity_blocking_rules: at most 52 rules; got " ~ rules | length) }}
+    {%- endif -%}
     {%- for rule in rules -%}
         {%- if rule.name is not defined or rule['keys'] is not defined or rule['keys'] | length == 0 -%}
             {{ exceptions.raise_compiler_error("identity_blocking_rules: every rule needs a name and keys; got " ~ rule) }}
@@ -517,8 +521,9 @@
 
 {#- `not materialized ` before an import CTE read many times, where the engine would otherwise
     copy it whole: DuckDB materializes a CTE read more than once, and a copy of every column of
-    10M customer records (the candidate pairs read them 36 times, each for a few columns) took
-    minutes and spilled gigabytes. PostgreSQL keeps its own choice; Spark never copies. -#}
+    10M customer records (the candidate pairs read them three times per blocking rule and twice
+    to compare, each time for a few columns) took minutes and spilled gigabytes. PostgreSQL
+    keeps its own choice (it materializes them; not measured at that size); Spark never copies. -#}
 {% macro identity_inline_cte() -%}
     {{ return(adapter.dispatch('identity_inline_cte', 'crm_warehouse')()) }}
 {%- endmacro %}

@@ -45,16 +45,20 @@ def test_every_compiled_statement_transpiles_to_trino(
     unknown: dict[str, set[str]] = {}
     # sqlglot recurses once per level of nesting, and the address's standardisation nests the
     # 23 replaces of its abbreviations in a case (stg_crm__customers needs about 1,000 levels)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
-    for path, sql in files.items():
-        try:
-            sqlglot.transpile(sql, read="duckdb", write="trino", unsupported_level=ErrorLevel.RAISE)
-        except sqlglot.errors.SqlglotError as error:
-            failures[path.name] = str(error).splitlines()[0]
-            continue
-        for tree in sqlglot.parse(sql, read="duckdb"):
-            for node in tree.find_all(exp.Anonymous):
-                unknown.setdefault(node.name.lower(), set()).add(path.stem)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 5000))
+    try:
+        for path, sql in files.items():
+            try:
+                sqlglot.transpile(sql, read="duckdb", write="trino", unsupported_level=ErrorLevel.RAISE)
+            except sqlglot.errors.SqlglotError as error:
+                failures[path.name] = str(error).splitlines()[0]
+                continue
+            for tree in sqlglot.parse(sql, read="duckdb"):
+                for node in tree.find_all(exp.Anonymous):
+                    unknown.setdefault(node.name.lower(), set()).add(path.stem)
+    finally:
+        sys.setrecursionlimit(limit)
     assert failures == {}
     assert set(unknown) == set(DUCKDB_ONLY_FUNCTIONS), {name: sorted(paths)[:3] for name, paths in unknown.items()}
 
@@ -82,3 +86,22 @@ def test_duckdbs_fast_accent_folding_equals_the_portable_one() -> None:
     ).fetchall()
     assert [(w, a, b) for w, a, b in rows if a != b] == []
     assert dict((w, a) for w, a, _ in rows)["Søren Ångström"] == "Soren Angstrom"
+
+
+def test_u_sample_threshold_is_the_hex_prefix_of_the_share_kept(
+    built_warehouse: tuple[Warehouse, subprocess.CompletedProcess],
+) -> None:
+    """Above identity_u_sample_pairs records, u keeps the records whose md5 starts below a
+    threshold written as four hex digits by portable SQL (hex_digits): the digits Python writes
+    for floor(sample * 16^4 / records), so about `sample` records are kept."""
+    warehouse, _ = built_warehouse
+    path = warehouse.work / "target" / "compiled" / "crm_warehouse" / "models" / "intermediate" / "customers"
+    sql = (path / "int_customer_identity__u_probabilities.sql").read_text()
+    match = re.search(r"when count\(\*\) <= (\d+) then 'g'\s+else (.*?)\s+end as below_hash", sql, re.S)
+    assert match, "the threshold of u's record sample"
+    sample, expression = int(match.group(1)), match.group(2)
+    con = duckdb.connect()
+    for records in [sample + 1, 2 * sample, 10_000_000, 65_536 * sample - 1, 123_456_789]:
+        rendered = expression.replace("count(*)", str(records))
+        assert con.execute(f"select {rendered}").fetchone()[0] == f"{sample * 65536 // records:04x}", records
+    assert all(con.execute("select ? < 'g'", [f"{n:04x}"]).fetchone()[0] for n in (0, 0x9FFF, 0xFFFF))

@@ -8,8 +8,9 @@
 
 with
 
--- read where used, not copied: at 10M records a copy of every column is gigabytes, and each
--- rule reads only its keys (pairs are found, told apart and joined on the record number)
+-- read where used, not copied (on DuckDB, which would copy a CTE read more than once): at
+-- 10M records a copy of every column is gigabytes, and each rule reads only its keys (pairs
+-- are found, told apart and joined on the record number)
 records as {{ identity_inline_cte() }}(
     select * from {{ ref('int_customer_identity__records') }}
 ),

@@ -1,6 +1,6 @@
 -- u probabilities: how often two different people agree at each level of each field by chance,
 -- counted on about `identity_u_sample_pairs` record pairs drawn at random (deterministically, by
--- a hash of the record ids) among at most as many records; random pairs are almost all of
+-- a hash of the record ids) among about as many records; random pairs are almost all of
 -- different people. The counts start from a weak prior, as if `prior_pairs` pairs had agreed
 -- at each level one time in a thousand but at `different` (and the address's `moved`, in equal
 -- parts), what two strangers mostly are: a level never seen is unlikely, not impossible, and a
@@ -11,6 +11,7 @@
 {%- set prior_pairs = 1000 %}
 {%- set prior_share = 0.001 %}
 {%- set sample_records = var('identity_u_sample_pairs') | int %}
+{%- set hash_digits = 4 %}
 
 with
 
@@ -20,13 +21,13 @@ all_records as {{ identity_inline_cte() }}(
 
 -- the share of the records the pairs are drawn among: all of them up to
 -- identity_u_sample_pairs records, else those whose hash falls below a threshold that keeps
--- about that many (its first four hex digits, compared as text), so a big warehouse sorts a
--- sample of its records, not all of them
+-- about that many (its first `hash_digits` hex digits, compared as text), so a big warehouse
+-- sorts a sample of its records, not all of them
 sample_threshold as (
     select
         case
             when count(*) <= {{ sample_records }} then 'g'
-            else {{ hex_digits('floor(' ~ sample_records ~ ' * 65536.0 / count(*))', 4) }}
+            else {{ hex_digits('floor(' ~ sample_records ~ ' * ' ~ 16 ** hash_digits ~ '.0 / count(*))', hash_digits) }}
         end as below_hash
     from all_records
 ),
@@ -42,7 +43,7 @@ records as (
     select hashed_records.*
     from hashed_records
     cross join sample_threshold
-    where left(hashed_records.record_hash, 4) < sample_threshold.below_hash
+    where left(hashed_records.record_hash, {{ hash_digits }}) < sample_threshold.below_hash
 ),
 
 name_alias_pairs as (

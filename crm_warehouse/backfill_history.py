@@ -3,7 +3,8 @@
 
 The customer state of every month-end is already in the warehouse after `dbt build` (the
 month-end state grid). This command asks dbt to record the month-ends from --from to --to in
-the segment history (the var record_history_month_ends of the history models): a new version
+the segment history (the var record_history_month_ends of the history models, passed as the
+environment variable CRM_RECORD_HISTORY_MONTH_ENDS so dbt reuses its parse): a new version
 for a customer only where a tracked value (ABC class, decile, RFM segment, lifecycle stage,
 loyalty tier) changed from one recorded date to the next, with validity in business time,
 exactly as recording them month by month would. Without --from and --to the months are every
@@ -37,6 +38,9 @@ from crm_warehouse.db import project_dir
 REPO = project_dir()
 # the recorded dates and everything computed from them: the recorders and the history marts
 RECORD = "int_segment_history__recorded_dates+"
+# the month-ends to record, as JSON {"from": "YYYY-MM", "to": "YYYY-MM"} (either may be null),
+# for the macro segment_history_dates_to_record: what the var record_history_month_ends asks
+MONTH_ENDS_ENV = "CRM_RECORD_HISTORY_MONTH_ENDS"
 
 
 class BackfillError(Exception):
@@ -111,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CRM_WAREHOUSE_PATH"] = str(args.warehouse)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     request = {key: f"{day:%Y-%m}" if day else None for key, day in (("from", args.first), ("to", args.last))}
-    variables = ["--vars", json.dumps({"record_history_month_ends": request})]
+    # the request goes through the environment, not --vars: other vars make dbt parse the whole
+    # project again (about 5 s), the environment variable is read only when the recorder runs
+    os.environ[MONTH_ENDS_ENV] = json.dumps(request)
 
     started = time.perf_counter()
     try:
@@ -119,15 +125,17 @@ def main(argv: list[str] | None = None) -> int:
             raise BackfillError(f"{args.warehouse}: no warehouse; run `make run` (or load and `dbt build`) first")
         if args.rebuild:
             # it checks the recording first (as if nothing were recorded): a refusal drops nothing
-            dbt(["run-operation", "forget_segment_history", *variables], args.target)
+            dbt(["run-operation", "forget_segment_history"], args.target)
             print("backfill: recorded history dropped (--rebuild)", flush=True)
         # after --rebuild the incremental migration mart starts afresh too (the recorders keep
         # their rows through a full refresh)
-        dbt(["run", "--select", RECORD, *variables, *(["--full-refresh"] if args.rebuild else [])], args.target)
+        dbt(["run", "--select", RECORD, *(["--full-refresh"] if args.rebuild else [])], args.target)
         print(f"backfill: done in {time.perf_counter() - started:.1f}s; the history marts are rebuilt")
     except BackfillError as exc:
         print(f"backfill: refused: {exc}", file=sys.stderr)
         return 2
+    finally:
+        os.environ.pop(MONTH_ENDS_ENV, None)
     return 0
 
 

@@ -83,7 +83,9 @@
     it append-only and within the data. Asked of the warehouse when the recorder runs.
     var record_history_month_ends: null records the as-of date of the build; {from: YYYY-MM,
     to: YYYY-MM} (either may be null: the first month-end the state grid holds, the last one
-    the data covers) records those month-ends instead, in one pass. A date already recorded is
+    the data covers) records those month-ends instead, in one pass. When the var is null, the
+    same request may come as JSON in the environment variable CRM_RECORD_HISTORY_MONTH_ENDS
+    (how scripts/backfill_history.py asks). A date already recorded is
     skipped; one before the latest recorded date, after the data or missing from the state grid
     is refused, and nothing is recorded. recorded: the recorder's own table (none on its first run). -#}
 {% macro segment_history_dates_to_record(recorded, announce=true) -%}
@@ -92,6 +94,11 @@
     {#- nothing to plan while parsing, or when compiling before the state is built (docs generate) #}
     {%- if not execute or load_relation(dates_relation) is none %}{{ return([]) }}{% endif %}
     {%- set request = var('record_history_month_ends') %}
+    {#- scripts/backfill_history.py asks through the environment: read only when running (never
+        while parsing), so a backfill reuses the project's parse rather than parsing it afresh #}
+    {%- if request is none and env_var('CRM_RECORD_HISTORY_MONTH_ENDS', '') != '' %}
+        {%- set request = fromjson(env_var('CRM_RECORD_HISTORY_MONTH_ENDS')) %}
+    {%- endif %}
     {%- if request is not none and request is not mapping %}
         {{ exceptions.raise_compiler_error(
             "record_history_month_ends must be null or {from: YYYY-MM, to: YYYY-MM} (got '" ~ request ~ "')"
@@ -181,7 +188,7 @@
 {#- `dbt run-operation forget_segment_history`: drops the recorded history (the recorded dates,
     the state changes, the period revenue, and the snapshot tables of earlier versions of this
     project) so it can be recorded afresh. scripts/backfill_history.py --rebuild runs it with the
-    var record_history_month_ends of the recording that follows: its checks run first, as if
+    month-ends of the recording that follows (CRM_RECORD_HISTORY_MONTH_ENDS): its checks run first, as if
     nothing were recorded, so a recording that would be refused drops nothing. -#}
 {% macro forget_segment_history() -%}
     {%- do segment_history_dates_to_record(none, announce=false) %}

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from crm_warehouse import generate_data, load_raw
-from dbt_commands import dbt_in_process, reuse_parse
+from dbt_commands import dbt_in_process, parse_key, reuse_parse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -132,7 +132,7 @@ class Warehouse:
         ]
         if vars:
             command += ["--vars", json.dumps(vars)]
-        with reuse_parse(self.work / "target", (json.dumps(vars), json.dumps(engine, sort_keys=True))):
+        with reuse_parse(self.work / "target", parse_key(vars, engine)):
             # other engines' targets (a Spark session, a server) run as processes of their own
             if os.environ.get("CRM_TEST_DBT_SUBPROCESS") or "--target" in args:
                 return subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.work, check=False)

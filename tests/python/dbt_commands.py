@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import gc
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -56,7 +57,7 @@ def entry_point_in_process(
     2 for a misuse). A command that runs dbt (the backfill) saves starting Python and importing
     dbt. With CRM_TEST_DBT_SUBPROCESS=1 it runs as a process, like the dbt commands."""
     if os.environ.get("CRM_TEST_DBT_SUBPROCESS"):
-        command = [sys.executable, f"scripts/{script}", *argv]
+        command = [sys.executable, str(Path(__file__).resolve().parents[2] / "scripts" / script), *argv]
         return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
@@ -92,6 +93,11 @@ def release_warehouse() -> None:
 
 
 _PARSES: dict[tuple[str, ...], Path] = {}
+
+
+def parse_key(vars: dict | None, engine: dict[str, str]) -> tuple[str, ...]:
+    """What makes dbt parse afresh: the vars and the settings of the profile (reuse_parse)."""
+    return json.dumps(vars), json.dumps(engine, sort_keys=True)
 
 
 @contextmanager

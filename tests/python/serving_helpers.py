@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, Warehouse, script
 from crm_warehouse import backfill_history
 from crm_warehouse.benchmark import hold_back_last_lines
-from dbt_commands import entry_point_in_process
+from dbt_commands import entry_point_in_process, parse_key, reuse_parse
 
 PYTHON = sys.executable
 EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -44,18 +44,23 @@ def publish(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
 
 def backfill(warehouse: Warehouse, *extra: str) -> subprocess.CompletedProcess:
     """scripts/backfill_history.py against this warehouse, in this process (see dbt_commands);
-    its dbt run writes its manifest and log to the warehouse's folders, as the builds do."""
+    its dbt run writes its manifest and log to the warehouse's folders, as the builds do. It runs
+    in the warehouse's work folder and names the warehouse as Warehouse.dbt does, so dbt starts
+    from the builds' parse, as a user's backfill after `make build` does."""
+    path = os.path.relpath(warehouse.path, warehouse.work)
+    warehouse.work.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "CRM_WAREHOUSE_PATH": str(warehouse.path),
+        "CRM_WAREHOUSE_PATH": path,
         "DBT_PROFILES_DIR": str(REPO),
         "DBT_TARGET_PATH": str(warehouse.work / "target"),
         "DBT_LOG_PATH": str(warehouse.work / "logs"),
         "DO_NOT_TRACK": "1",
     }
-    return entry_point_in_process(
-        backfill_history.main, "backfill_history.py", ["--warehouse", str(warehouse.path), *extra], env, REPO
-    )
+    with reuse_parse(warehouse.work / "target", parse_key(None, {"CRM_WAREHOUSE_PATH": path})):
+        return entry_point_in_process(
+            backfill_history.main, "backfill_history.py", ["--warehouse", path, *extra], env, warehouse.work
+        )
 
 
 def serving_query(warehouse: Warehouse, sql: str) -> list[tuple]:

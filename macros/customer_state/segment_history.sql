@@ -85,9 +85,9 @@
     to: YYYY-MM} (either may be null: the first month-end the state grid holds, the last one
     the data covers) records those month-ends instead, in one pass. When the var is null, the
     same request may come as JSON in the environment variable CRM_RECORD_HISTORY_MONTH_ENDS
-    (how scripts/backfill_history.py asks). A date already recorded is
-    skipped; one before the latest recorded date, after the data or missing from the state grid
-    is refused, and nothing is recorded. recorded: the recorder's own table (none on its first run). -#}
+    (how scripts/backfill_history.py asks). A date already recorded is skipped; one before the
+    latest recorded date, after the data or missing from the state grid is refused, and nothing
+    is recorded. recorded: the recorder's own table (none on its first run). -#}
 {% macro segment_history_dates_to_record(recorded, announce=true) -%}
     {#- referenced before the return, so dbt sees the dependencies when it parses the model #}
     {%- set as_of_relation, dates_relation = ref('int_customer_state__as_of'), ref('int_customer_state__dates') %}
@@ -96,8 +96,15 @@
     {%- set request = var('record_history_month_ends') %}
     {#- scripts/backfill_history.py asks through the environment: read only when running (never
         while parsing), so a backfill reuses the project's parse rather than parsing it afresh #}
-    {%- if request is none and env_var('CRM_RECORD_HISTORY_MONTH_ENDS', '') != '' %}
-        {%- set request = fromjson(env_var('CRM_RECORD_HISTORY_MONTH_ENDS')) %}
+    {%- set asked = env_var('CRM_RECORD_HISTORY_MONTH_ENDS', '') %}
+    {%- if request is none and asked != '' %}
+        {%- set request = fromjson(asked) %}
+        {%- if request is not mapping %}
+            {{ exceptions.raise_compiler_error(
+                'CRM_RECORD_HISTORY_MONTH_ENDS must be JSON such as {"from": "2025-01", "to": "2025-12"}, got: '
+                ~ asked
+            ) }}
+        {%- endif %}
     {%- endif %}
     {%- if request is not none and request is not mapping %}
         {{ exceptions.raise_compiler_error(
@@ -188,8 +195,8 @@
 {#- `dbt run-operation forget_segment_history`: drops the recorded history (the recorded dates,
     the state changes, the period revenue, and the snapshot tables of earlier versions of this
     project) so it can be recorded afresh. scripts/backfill_history.py --rebuild runs it with the
-    month-ends of the recording that follows (CRM_RECORD_HISTORY_MONTH_ENDS): its checks run first, as if
-    nothing were recorded, so a recording that would be refused drops nothing. -#}
+    month-ends of the recording that follows (CRM_RECORD_HISTORY_MONTH_ENDS): its checks run
+    first, as if nothing were recorded, so a recording that would be refused drops nothing. -#}
 {% macro forget_segment_history() -%}
     {%- do segment_history_dates_to_record(none, announce=false) %}
     {%- set recorders = [

@@ -217,6 +217,14 @@ def test_rerun_changes_nothing_and_gaps_in_the_past_are_refused(history: tuple[W
     assert "history is append-only: 2025-09-15 is before the latest recorded as-of date 2025-10-31" in plain(direct)
     assert history_fingerprint(warehouse) == before
 
+    # the backfill's request through the environment, malformed: refused, not read as "no request"
+    malformed = warehouse.dbt(
+        "run", "--select", "int_segment_history__recorded_dates", env={"CRM_RECORD_HISTORY_MONTH_ENDS": "2025-08"}
+    )
+    assert malformed.returncode != 0
+    assert "CRM_RECORD_HISTORY_MONTH_ENDS must be JSON such as" in plain(malformed)
+    assert history_fingerprint(warehouse) == before
+
 
 def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], tmp_path: Path) -> None:
     warehouse = history[0].copy_to(tmp_path)

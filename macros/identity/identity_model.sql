@@ -270,11 +270,13 @@
         when first_name_similarity >= {{ close }} then {{ l.close }}
         when is_nickname then {{ l.nickname }}
         when first_name_similarity >= {{ similar }} then {{ l.similar }}
+        when {{ identity_one_edit_apart(a, b) }} then {{ l.similar }}
         when (length({{ a }}) = 1 or length({{ b }}) = 1) and left({{ a }}, 1) = left({{ b }}, 1) then {{ l.initial }}
     {%- elif field in ('last_name', 'city') %}
         when {{ field }}_similarity >= {{ close }} then {{ l.close }}
         {%- if 'similar' in l %}
         when {{ field }}_similarity >= {{ similar }} then {{ l.similar }}
+        when {{ identity_one_edit_apart(a, b) }} then {{ l.similar }}
         {%- endif %}
     {%- elif field == 'birth_date' %}
         when birth_date_edits <= 1
@@ -292,6 +294,16 @@
     {%- endif %}
         else {{ l.different }}
     end
+{%- endmacro %}
+
+{#- SQL: two names of at least two letters one typing slip apart (a letter dropped, added,
+    changed, or two neighbours swapped). Jaro-Winkler alone calls short names with a slip
+    different (ivy and iy 0.61, mia and mai 0.56), and a different first name is what tells
+    relatives apart, so a typo in a short name would keep one person's records apart. The edit
+    distance is computed only for names whose lengths allow one edit. -#}
+{% macro identity_one_edit_apart(a, b) -%}
+    (abs(length({{ a }}) - length({{ b }})) <= 1 and least(length({{ a }}), length({{ b }})) >= 2
+        and {{ string_edit_distance(a, b) }} <= 1)
 {%- endmacro %}
 
 {#-

@@ -9,7 +9,11 @@ model's compiled SQL is planned here (EXPLAIN) on the built test warehouse; a mo
 has a blockwise nested loop is run once more with EXPLAIN ANALYZE, and fails when both inputs
 of that loop had more than SMALL_SIDE rows. (The planner's estimates alone cannot judge it: it
 estimated the CLV loop's inputs at 41 and 0 rows; they had 923 and 3,301.) The range joins to
-the month-end dates are nested loops by design and are not this test's business."""
+the month-end dates are nested loops by design and are not this test's business. What it
+cannot see: the incremental branches of incremental models (the build compiles their first,
+full run), the Python models, and a loop whose input is empty at test size. The two expected
+loops below (the lifecycle's tenure bands; the example's) are what DuckDB 1.5.5 plans: a
+DuckDB that hashes such joins would change them, and the test says so by failing."""
 
 from __future__ import annotations
 
@@ -51,8 +55,13 @@ def analysed_loops(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[int, 
 def test_no_model_loops_over_two_large_inputs(built_warehouse: Built) -> None:
     warehouse, result = built_warehouse
     assert result.returncode == 0
-    compiled = sorted((warehouse.work / "target" / "compiled" / "crm_warehouse" / "models").rglob("*.sql"))
-    models = [path for path in compiled if path.parent.suffix != ".yml"]  # not the generic tests
+    root = warehouse.work / "target" / "compiled" / "crm_warehouse" / "models"
+    # the models' own SQL: generic and unit tests compile into folders named after their .yml
+    models = [
+        path
+        for path in sorted(root.rglob("*.sql"))
+        if not any(part.endswith(".yml") for part in path.relative_to(root).parts)
+    ]
     assert len(models) > 60, "the build's compiled models"
     offenders, analysed = [], []
     con = duckdb.connect(str(warehouse.path), read_only=True)

@@ -110,6 +110,6 @@ select
     end as holdout_purchase_count
 from summarised
 -- on the customer key alone: a condition on the kept side in the join (fit_period =
--- 'calibration') made DuckDB compare every pair of rows (a nested-loop join: 300 s at 1M
--- customer records); the case above leaves the as_of rows null
+-- 'calibration') made DuckDB compare every pair of rows (a nested-loop join: 300 s at 20M
+-- lines); the case above leaves the as_of rows null
 left join holdout on summarised.customer_key = holdout.customer_key

@@ -7,7 +7,9 @@ import json
 import re
 import subprocess
 
+import sqlglot
 import yaml
+from sqlglot import expressions
 
 from conftest import REPO, Warehouse
 
@@ -320,3 +322,35 @@ def test_every_var_has_a_rule_in_the_validators_table() -> None:
     assert sorted(name for name, _ in ruled) == sorted(project_vars)
     kinds = set(re.findall(r"kind == '(\w+)'", table)) | {"rules"}  # rules: checked where they are read
     assert {kind for _, kind in ruled} <= kinds
+
+
+def marts_the_report_reads() -> set[str]:
+    """The marts the report's queries read (crm_warehouse/report/queries/), parsed, not grepped."""
+    read = set()
+    for path in sorted((REPO / "crm_warehouse" / "report" / "queries").glob("*.sql")):
+        for tree in sqlglot.parse(path.read_text(), read="duckdb"):
+            if tree is not None:
+                read |= {table.name for table in tree.find_all(expressions.Table) if table.db == "marts"}
+    return read
+
+
+def exposure_gaps(manifest: dict, exposure: str, read: set[str]) -> tuple[set[str], set[str]]:
+    """The marts read but not named by the exposure, and those named but not read."""
+    named = {
+        manifest["nodes"][node]["name"]
+        for node in manifest["exposures"][f"exposure.crm_warehouse.{exposure}"]["depends_on"]["nodes"]
+    }
+    return read - named, named - read
+
+
+def test_the_reports_exposure_names_every_mart_the_report_reads(manifest: dict) -> None:
+    """dbt's lineage (dbt docs, `dbt ls --select +exposure:customer_value_report`) is only as
+    true as the exposure; the check catches a mart the report reads that the exposure leaves out."""
+    read = marts_the_report_reads()
+    assert {"customer_profitability", "customer_lifetime_value", "campaign_summary"} <= read
+    assert exposure_gaps(manifest, "customer_value_report", read) == (set(), set())
+    # the same check on a manifest whose exposure forgot one mart
+    forgetful = json.loads(json.dumps(manifest))
+    nodes = forgetful["exposures"]["exposure.crm_warehouse.customer_value_report"]["depends_on"]["nodes"]
+    nodes.remove("model.crm_warehouse.campaign_summary")
+    assert exposure_gaps(forgetful, "customer_value_report", read) == ({"campaign_summary"}, set())

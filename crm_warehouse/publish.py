@@ -245,14 +245,19 @@ def write_meta(con: duckdb.DuckDBPyConnection, publication: Publication, facts: 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, publication: Publication, marts: list[str]) -> None:
     """Parquet, for tools that read files: a new folder per publication, written under a temporary
-    name (`current` moves to it on the swap)."""
+    name (`current` moves to it on the swap). Each file's key-value metadata holds the publication,
+    the table's description and its columns' (JSON), as the serving copy's comments have them."""
     publication.parquet_staging.mkdir()
-    metadata = f"kv_metadata {{publication_id: {literal(publication.publication_id)}}}"
     tables = [(MARTS_SCHEMA, name) for name in marts] + [("meta", "publication"), ("meta", "publication_tables")]
     for schema, name in tables:
+        where = f"database_name = current_database() and schema_name = '{schema}' and table_name = {literal(name)}"
+        described = one(con.execute(f"select coalesce(comment, '') from duckdb_tables() where {where}"))[0]
+        columns = con.execute(f"select column_name, comment from duckdb_columns() where {where} and comment <> ''")
+        metadata = f"publication_id: {literal(publication.publication_id)}, description: {literal(described)}, "
+        metadata += f"column_descriptions: {literal(json.dumps(dict(columns.fetchall()), ensure_ascii=False))}"
         con.execute(
             f"copy {schema}.{quote(name)} to {literal(str(publication.parquet_staging / (name + '.parquet')))} "
-            f"(format parquet, compression zstd, {metadata})"
+            f"(format parquet, compression zstd, kv_metadata {{{metadata}}})"
         )
 
 

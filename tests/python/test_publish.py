@@ -100,6 +100,12 @@ def test_serving_copy_has_every_mart_with_its_docs_and_row_counts(served: dict) 
             ).fetchall()
         )
         assert key_values["publication_id"] == publication_id(warehouse)
+        # the dbt docs travel with the file: the table's description and each column's
+        assert key_values["description"] == models[name]["description"].strip(), name
+        described = {column["name"]: column["description"].strip() for column in models[name]["columns"].values()}
+        in_file = json.loads(key_values["column_descriptions"])
+        kept = {row[0] for row in con.execute(f"describe select * from '{parquet / (name + '.parquet')}'").fetchall()}
+        assert in_file == {column: text for column, text in described.items() if column in kept and text}, name
     con.close()
 
 

@@ -270,13 +270,13 @@
         when first_name_similarity >= {{ close }} then {{ l.close }}
         when is_nickname then {{ l.nickname }}
         when first_name_similarity >= {{ similar }} then {{ l.similar }}
-        when {{ identity_one_edit_apart(a, b) }} then {{ l.similar }}
+        when {{ identity_short_name_slip(a, b) }} then {{ l.similar }}
         when (length({{ a }}) = 1 or length({{ b }}) = 1) and left({{ a }}, 1) = left({{ b }}, 1) then {{ l.initial }}
     {%- elif field in ('last_name', 'city') %}
         when {{ field }}_similarity >= {{ close }} then {{ l.close }}
         {%- if 'similar' in l %}
         when {{ field }}_similarity >= {{ similar }} then {{ l.similar }}
-        when {{ identity_one_edit_apart(a, b) }} then {{ l.similar }}
+        when {{ identity_short_name_slip(a, b) }} then {{ l.similar }}
         {%- endif %}
     {%- elif field == 'birth_date' %}
         when birth_date_edits <= 1
@@ -297,14 +297,14 @@
 {%- endmacro %}
 
 {#- SQL: two short names one typing slip apart: a letter dropped or doubled, or two neighbours
-    swapped (ivy and iy, ivy and ivvy, mia and mai), the shorter of two or three letters.
+    swapped (ivy and iy, mia and mai), the shorter of two or three letters.
     Jaro-Winkler calls these different (0.61, 0.56: below identity_similar_similarity), and a
     different first name is what tells relatives at one mailbox apart, so such a typo kept one
     person's records apart; from four letters on Jaro-Winkler sees a slip as similar itself.
     A changed letter does not count: tom and tim, ben and ken, ava and eva are other names, and
     twins or colleagues must stay apart. Plain string functions, so every engine agrees and it
     costs next to nothing. -#}
-{% macro identity_one_edit_apart(a, b) -%}
+{% macro identity_short_name_slip(a, b) -%}
     {%- set dropped = [] -%}
     {%- for longer, shorter in [(a, b), (b, a)] -%}
         {%- set cuts = [] -%}

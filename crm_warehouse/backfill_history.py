@@ -36,8 +36,8 @@ from pathlib import Path
 from crm_warehouse.db import project_dir
 
 REPO = project_dir()
-# the recorded dates and everything computed from them: the recorders and the history marts
-RECORD = "int_segment_history__recorded_dates+"
+# the recorders, the ledger of recorded dates after them, and the history marts
+RECORD = ["int_segment_history__state_changes+", "int_segment_history__period_revenue+"]
 # the month-ends to record, as JSON {"from": "YYYY-MM", "to": "YYYY-MM"} (either may be null),
 # for the macro segment_history_dates_to_record: what the var record_history_month_ends asks
 MONTH_ENDS_ENV = "CRM_RECORD_HISTORY_MONTH_ENDS"
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             print("backfill: recorded history dropped (--rebuild)", flush=True)
         # after --rebuild the incremental migration mart starts afresh too (the recorders keep
         # their rows through a full refresh)
-        dbt(["run", "--select", RECORD, *(["--full-refresh"] if args.rebuild else [])], args.target)
+        dbt(["run", "--select", *RECORD, *(["--full-refresh"] if args.rebuild else [])], args.target)
         print(f"backfill: done in {time.perf_counter() - started:.1f}s; the history marts are rebuilt")
     except BackfillError as exc:
         print(f"backfill: refused: {exc}", file=sys.stderr)

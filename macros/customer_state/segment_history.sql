@@ -1,14 +1,19 @@
 {#-
     The segment history, one design on every engine (DuckDB, PostgreSQL, Spark):
 
-    1. int_segment_history__recorded_dates records the dates a build is asked to record (the
-       as-of date, or the month-ends of record_history_month_ends), append-only in business time:
-       segment_history_dates_to_record() below plans them and refuses what must not be recorded.
-    2. int_segment_history__state_changes keeps, for each recorded date, the tracked values of
-       the customers whose values changed since their previous recorded date (and of customers
-       seen for the first time); int_segment_history__period_revenue keeps each recorded date's
-       window revenue. Both are written once per date and never rewritten.
-    3. customer_segment_versions derives the SCD2 versions from the changes (one rule:
+    1. segment_history_dates_to_record() below plans the dates a build is asked to record (the
+       as-of date, or the month-ends of record_history_month_ends) and refuses what must not be
+       recorded: history is append-only in business time.
+    2. The recorders write each planned date: int_segment_history__state_changes keeps the
+       tracked values of the customers whose values changed since their previous recorded date
+       (and of customers seen for the first time); int_segment_history__period_revenue keeps the
+       date's window revenue.
+    3. int_segment_history__recorded_dates, the ledger, runs after both recorders and records
+       the planned dates: a date is recorded only once every recorder wrote it. Rows a recorder
+       wrote for a date the ledger never recorded (the other recorder failed) are removed by
+       its next run (segment_history_forget_unrecorded) and written again if the date is still
+       planned, so a failure part-way loses nothing and claims nothing.
+    4. customer_segment_versions derives the SCD2 versions from the changes (one rule:
        segment_history_is_change), and customer_segment_history spreads them over the recorded
        dates.
 -#}
@@ -28,27 +33,107 @@
     )
 {%- endmacro %}
 
-{#- The recorded dates a recorder (a model written once per recorded date) has not written yet:
-    those after the latest date in its own table; on its first run every recorded date, but
-    those of an adopted snapshot history (written_sql: the adopted rows). -#}
-{% macro segment_history_dates_to_write(written_sql=none) -%}
-    {%- set written_sql = this if is_incremental() else written_sql %}
-    select recorded_dates.as_of_date
-    from {{ ref('int_segment_history__recorded_dates') }} as recorded_dates
-    {%- if written_sql is not none %}
-    where recorded_dates.as_of_date > coalesce(
-        (select max(written.as_of_date) from {{ written_sql }} as written), cast('0001-01-01' as date)
-    )
+{#- The models that write each recorded date's rows, before the ledger records the date. -#}
+{% macro segment_history_recorders() -%}
+    {{ return(['int_segment_history__state_changes', 'int_segment_history__period_revenue']) }}
+{%- endmacro %}
+
+{#- The relation of one of this project's models, found in the graph rather than through ref()
+    (the recorders must not depend on the ledger, which depends on them); none before it exists. -#}
+{% macro segment_history_relation(model_name) -%}
+    {%- if not execute %}{{ return(none) }}{% endif %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name %}
+        {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor %}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- The dates recorded so far, as a relation with an as_of_date column: the ledger
+    (int_segment_history__recorded_dates); before its first run, the recorded dates of an
+    upgraded snapshot history when they are there; else none (nothing recorded yet). -#}
+{% macro segment_history_recorded_dates() -%}
+    {%- set ledger = segment_history_relation('int_segment_history__recorded_dates') %}
+    {%- if ledger is not none %}{{ return(ledger) }}{% endif %}
+    {{ return(segment_history_snapshot_table('segment_history_periods', first_run_only=false)) }}
+{%- endmacro %}
+
+{#- A select of the planned dates (as_of_date), those of the state grid in `days`. -#}
+{% macro segment_history_dates_select(days) -%}
+    select state_date as as_of_date
+    from {{ ref('int_customer_state__dates') }}
+    {%- if days %}
+    where state_date in ({% for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor %})
+    {%- else %}
+    where false
     {%- endif %}
 {%- endmacro %}
 
+{#- What a recorder writes this run: a select of the dates the build records (planned against
+    the ledger, exactly as the ledger plans them after the recorders). -#}
+{% macro segment_history_dates_to_write(announce=false) -%}
+    {{ segment_history_dates_select(segment_history_dates_to_record(segment_history_recorded_dates(), announce)) }}
+{%- endmacro %}
+
+{#- A recorder's pre-hook: removes its rows of dates the ledger has not recorded (written by a
+    run in which another recorder or the ledger failed), so the dates still planned are written
+    afresh and the others leave nothing behind. DELETE on DuckDB and PostgreSQL; on Spark, whose
+    Parquet tables have no DELETE, the dates' partitions are dropped. Empty when there is nothing
+    to remove (dbt skips an empty hook). -#}
+{% macro segment_history_forget_unrecorded() -%}
+    {%- if not execute or not is_incremental() %}{{ return('') }}{% endif %}
+    {%- set recorded = segment_history_recorded_dates() %}
+    {%- set unrecorded -%}
+        select distinct cast(as_of_date as {{ type_text() }}) from {{ this }}
+        {%- if recorded is not none %}
+        where as_of_date not in (select recorded.as_of_date from {{ recorded }} as recorded)
+        {%- endif %}
+    {%- endset %}
+    {%- set days = run_query(unrecorded).columns[0].values() | list %}
+    {%- if not days %}{{ return('') }}{% endif %}
+    {{ print("segment history: " ~ this.identifier ~ ": removing its rows of " ~ days | length
+        ~ " date(s) never recorded (" ~ days | sort | join(', ') ~ "), written by a run that failed part-way") }}
+    {%- set specs, literals = [], [] %}
+    {%- for day in days | sort %}
+        {%- do specs.append("partition (as_of_date = '" ~ day ~ "')") %}
+        {%- do literals.append("cast('" ~ day ~ "' as date)") %}
+    {%- endfor %}
+    {%- if target.type == 'spark' %}
+        {{ return('alter table ' ~ this ~ ' drop if exists ' ~ specs | join(', ')) }}
+    {%- endif %}
+    {{ return('delete from ' ~ this ~ ' where as_of_date in (' ~ literals | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{#- The ledger's check before it records `days`: each recorder either ran in this invocation
+    (dbt runs the ledger only after its recorders succeeded) or already holds rows of every such
+    date (as after `dbt retry` of the one that failed). Otherwise the ledger, run on its own,
+    would claim dates whose states were never written, and no later run would write them. -#}
+{% macro segment_history_check_recorders(days) -%}
+    {%- if not execute or not days %}{{ return(none) }}{% endif %}
+    {%- for name in segment_history_recorders() if 'model.' ~ project_name ~ '.' ~ name not in selected_resources %}
+        {%- set relation = segment_history_relation(name) %}
+        {%- set held = [] if relation is none else run_query(
+            "select distinct cast(as_of_date as " ~ type_text() ~ ") from " ~ relation
+        ).columns[0].values() | list %}
+        {%- set missing = days | reject('in', held) | list %}
+        {%- if missing %}
+            {{ exceptions.raise_compiler_error(
+                "segment history: " ~ name ~ " has not written " ~ missing | join(', ')
+                ~ ", so the ledger cannot record it: a date is recorded only once every recorder wrote it. Run the "
+                ~ "recorders with the ledger: dbt run --select " ~ segment_history_recorders() | join('+ ')
+                ~ "+ (or scripts/backfill_history.py for month-ends)"
+            ) }}
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- Upgrading from a version of this project that kept the history in a dbt snapshot: on the
-    first run of a recorder, the snapshot's table of that name (segment_history_periods: the
-    recorded dates; customer_segments_snapshot: the versions) when it is there, else none. The
-    recorders adopt its rows, so the history recorded so far is kept. -#}
-{% macro segment_history_snapshot_table(identifier) -%}
+    first run of a recorder (or of any model with first_run_only false), the snapshot's table of
+    that name (segment_history_periods: the recorded dates; customer_segments_snapshot: the
+    versions) when it is there, else none. The recorders adopt its rows, so the history recorded
+    so far is kept. -#}
+{% macro segment_history_snapshot_table(identifier, first_run_only=true) -%}
     {#- Spark never had the snapshot #}
-    {%- if not execute or is_incremental() or target.type == 'spark' %}{{ return(none) }}{% endif %}
+    {%- if not execute or (first_run_only and is_incremental()) or target.type == 'spark' %}{{ return(none) }}{% endif %}
     {{ return(adapter.get_relation(database=target.database, schema='snapshots', identifier=identifier)) }}
 {%- endmacro %}
 
@@ -87,7 +172,7 @@
     same request may come as JSON in the environment variable CRM_RECORD_HISTORY_MONTH_ENDS
     (how scripts/backfill_history.py asks). A date already recorded is skipped; one before the
     latest recorded date, after the data or missing from the state grid is refused, and nothing
-    is recorded. recorded: the recorder's own table (none on its first run). -#}
+    is recorded. recorded: the dates recorded so far (the ledger, or an adopted snapshot's; none when nothing is). -#}
 {% macro segment_history_dates_to_record(recorded, announce=true) -%}
     {#- referenced before the return, so dbt sees the dependencies when it parses the model #}
     {%- set as_of_relation, dates_relation = ref('int_customer_state__as_of'), ref('int_customer_state__dates') %}

@@ -270,28 +270,46 @@ def test_history_never_runs_ahead_of_the_data(history: tuple[Warehouse, dict], t
         assert history_fingerprint(warehouse) == before
 
 
-def test_a_backfill_that_fails_part_way_completes_when_run_again(
+def test_a_backfill_that_fails_part_way_claims_nothing_and_completes_when_run_again(
     history: tuple[Warehouse, dict], tmp_path: Path
 ) -> None:
-    """Each recorder writes a recorded date once, after the dates: a backfill that fails part-way
-    (here: a damaged revenue table, after the dates and the changes were written) completes when
-    the same command runs again, and the history is then what an unbroken backfill records."""
+    """The ledger of recorded dates runs after the recorders: a backfill that fails part-way
+    (here: a damaged revenue table, after the changes were written) records no date, and the
+    changes it wrote are not history. Run again for fewer months (as a build whose as-of date
+    moved on would), it removes the rows of the dates it no longer records, writes the others
+    afresh, and the history is what an unbroken backfill of those months records."""
     warehouse = history[0].copy_to(tmp_path)
     unbroken = history[0].copy_to(tmp_path / "unbroken")
     state_before = warehouse.query("select * from marts.customer_segments order by customer_key")
-    command = ["--from", "2025-11", "--to", "2026-01"]
-    clean = backfill(unbroken, *command)
+    versions_before = warehouse.query(VERSIONS)
+    clean = backfill(unbroken, "--from", "2025-11", "--to", "2025-12")
     assert clean.returncode == 0, clean.stderr
     warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column revenue to damaged")
-    failed = backfill(warehouse, *command)
+    failed = backfill(warehouse, "--from", "2025-11", "--to", "2026-01")
     assert failed.returncode == 2
     assert "backfill: refused:" in failed.stderr and "int_segment_history__period_revenue" in failed.stderr
-    assert recorded_dates(warehouse) == [*MONTHS, "2025-11-30", "2025-12-31", "2026-01-31"]
+    assert recorded_dates(warehouse) == list(MONTHS)
+    orphans = "select distinct cast(as_of_date as varchar) from intermediate.int_segment_history__state_changes"
+    assert {day for (day,) in warehouse.query(orphans)} >= {"2025-11-30", "2025-12-31", "2026-01-31"}
+    # what reads the history sees only recorded dates
+    assert warehouse.dbt("run", "--select", "customer_segment_versions").returncode == 0
+    assert warehouse.query(VERSIONS) == versions_before
+    # the ledger alone cannot claim the dates its recorders did not write
+    alone = warehouse.dbt(
+        "run",
+        "--select",
+        "int_segment_history__recorded_dates",
+        env={"CRM_RECORD_HISTORY_MONTH_ENDS": '{"from": "2025-11", "to": "2025-11"}'},
+    )
+    assert alone.returncode != 0
+    assert "int_segment_history__period_revenue has not written 2025-11-30" in plain(alone)
+    assert recorded_dates(warehouse) == list(MONTHS)
 
     warehouse.execute("alter table intermediate.int_segment_history__period_revenue rename column damaged to revenue")
-    again = backfill(warehouse, *command)
+    again = backfill(warehouse, "--from", "2025-11", "--to", "2025-12")
     assert again.returncode == 0, again.stderr
-    assert "segment history: 3 of 3 date(s) already recorded" in again.stdout
+    assert "removing its rows of 3 date(s) never recorded (2025-11-30, 2025-12-31, 2026-01-31)" in again.stdout
+    assert "segment history: recording 2 date(s), 2025-11-30 to 2025-12-31" in again.stdout
     assert history_fingerprint(warehouse) == history_fingerprint(unbroken)
     assert warehouse.query(VERSIONS) == unbroken.query(VERSIONS)
     recorded = recorded_dates(warehouse)

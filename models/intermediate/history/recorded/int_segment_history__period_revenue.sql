@@ -1,10 +1,15 @@
 -- Each customer's window revenue on every recorded date of the segment history (customers with
 -- a sale in the window only), so the segment migration can report the revenue of the
--- customers who moved. Written once per recorded date, after int_segment_history__recorded_dates,
--- and never rewritten (a full refresh keeps it; backfill_history.py --rebuild clears it).
+-- customers who moved. Written once per recorded date, before the ledger
+-- (int_segment_history__recorded_dates) records it, and never rewritten once recorded (a full
+-- refresh keeps it; backfill_history.py --rebuild clears it). Rows of a date the ledger did not
+-- record (a run that failed part-way) are removed by the next run's pre-hook.
 -- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
 -- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
-{{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
+{{ config(
+    partition_by=(['as_of_date'] if target.type == 'spark' else none),
+    pre_hook="{{ segment_history_forget_unrecorded() }}",
+) }}
 
 with
 

@@ -2,17 +2,20 @@
 -- customers seen for the first time and of those whose values changed since their previous
 -- recorded date (segment_history_is_change); nothing for a customer whose values stayed the
 -- same. Each row starts an SCD2 version (customer_segment_versions). Written once per recorded
--- date, after int_segment_history__recorded_dates, and never rewritten (a full refresh keeps
--- it): the history keeps what was known when each date was recorded.
+-- date, before the ledger (int_segment_history__recorded_dates) records it, and never rewritten
+-- once recorded (a full refresh keeps it): the history keeps what was known when each date was
+-- recorded. Rows of a date the ledger did not record (a run that failed part-way) are removed by
+-- the next run's pre-hook, before the values last recorded are read.
 -- Incremental, append-only, kept by a full refresh: the config of models/intermediate/history/recorded/
 -- in dbt_project.yml (on Spark, whose Parquet tables have no delete, a partition per date).
-{{ config(partition_by=(['as_of_date'] if target.type == 'spark' else none)) }}
+{{ config(
+    partition_by=(['as_of_date'] if target.type == 'spark' else none),
+    pre_hook="{{ segment_history_forget_unrecorded() }}",
+) }}
 {%- set tracked = segment_history_tracked_columns() %}
 -- On its first run after an upgrade from the snapshot history, it adopts the snapshot's versions.
 {%- set adopted = segment_history_snapshot_table('customer_segments_snapshot') %}
 {%- set adopted_dates = segment_history_snapshot_table('segment_history_periods') %}
-{#- the dates already written: this table's, or on adoption the snapshot's recorded dates #}
-{%- set written = this if is_incremental() else (adopted_dates or ('adopted_versions' if adopted else none)) %}
 {#- the rows already recorded: this table's, or on adoption the snapshot's versions #}
 {%- set recorded = this if is_incremental() else ('adopted_versions' if adopted else none) %}
 
@@ -42,7 +45,7 @@ adopted_versions as (
 {%- endif %}
 
 dates_to_write as (
-    {{ segment_history_dates_to_write(written) }}
+    {{ segment_history_dates_to_write(announce=true) }}
 ),
 
 states as (

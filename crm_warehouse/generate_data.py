@@ -6,12 +6,13 @@ the key mixed with a per-purpose salt, ``hash(xor(hash(seed, salt), key))``, rat
 ``random()``, so the output depends only on the seed and the arguments, never on thread
 scheduling: same seed, same bytes.
 
-Writes ``customers``, ``products``, ``transactions`` and ``interactions`` as Parquet to
-``--out`` and, in ``--out/truth/`` (never loaded as raw): the true person behind every
-customer record (customer_records), every planted defect with its kind (defects), how each
-duplicate record differs from its person's others (record_variations: typos, swapped names,
-nicknames, initials, accents, transposed birth dates, address and postcode drift, no contact),
-the persons made to look like another (lookalike_persons), and summary.json.
+Writes ``customers``, ``products``, ``transactions``, ``interactions`` and
+``contact_permissions`` as Parquet to ``--out`` and, in ``--out/truth/`` (never loaded as
+raw): the true person behind every customer record (customer_records), every planted defect
+with its kind (defects), how each duplicate record differs from its person's others
+(record_variations: typos, swapped names, nicknames, initials, accents, transposed birth
+dates, address and postcode drift, no contact), the persons made to look like another
+(lookalike_persons), and summary.json.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"generated {counts['customers']:,} customer records ({summary['persons']:,} persons), "
         f"{counts['products']:,} products, {counts['transactions']:,} transaction lines, "
-        f"{counts['interactions']:,} interactions into {config.out} in {seconds:.1f}s"
+        f"{counts['interactions']:,} interactions, {counts['contact_permissions']:,} contact permissions "
+        f"into {config.out} in {seconds:.1f}s"
     )
     return 0
 

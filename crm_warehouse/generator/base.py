@@ -81,6 +81,7 @@ class GeneratorBase:
             "systems_b2b": [(s, w) for s, _, _, _, w in vocab.SOURCE_SYSTEMS],
             "categories": vocab.CATEGORIES,
             "interaction_types": vocab.INTERACTION_TYPES,
+            "contact_channels": vocab.CONTACT_CHANNELS,
             "first_names": sql_list(vocab.FIRST_NAMES),
             "last_names": sql_list(vocab.LAST_NAMES),
             "accented_first_names": sql_list(vocab.ACCENTED_FIRST_NAMES),

@@ -110,6 +110,12 @@ DEFAULT_SHARES: dict[str, float] = {
     "type_in_capitals": 0.5,  # of the transaction type case variants; the rest padded and capitalised
     # service interactions per transaction line
     "interactions_per_line": 0.06,
+    # contact permissions: records with one, of those an opt-out (else an opt-in), a later change
+    # of mind, and a row naming a record the customer master does not have
+    "contact_permission_records": 0.10,
+    "contact_opt_out_share": 0.7,
+    "contact_permission_changed": 0.15,
+    "contact_permission_unknown_record": 0.02,
 }
 # Persons per B2B or B2G organisation, on average
 PERSONS_PER_COMPANY = 4

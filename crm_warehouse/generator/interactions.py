@@ -1,4 +1,4 @@
-"""Service interactions (calls, emails, chats, visits, complaints)."""
+"""Service interactions (calls, emails, chats, visits, complaints) and contact permissions."""
 
 from __future__ import annotations
 
@@ -13,3 +13,4 @@ class InteractionsBuilder(GeneratorBase):
         self.run_query(
             "interactions_out", n_interactions=max(1, round(self.config.lines * self.shares["interactions_per_line"]))
         )
+        self.run_query("contact_permissions_out")

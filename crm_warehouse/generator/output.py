@@ -22,6 +22,8 @@ RAW_FILES = {
     "from transactions_out order by file_row_number",
     "interactions.parquet": "select interaction_id, customer_id, source_system, interaction_at, interaction_type "
     "from interactions_out order by file_row_number",
+    "contact_permissions.parquet": "select customer_id, source_system, channel, permission, recorded_at "
+    "from contact_permissions_out order by file_row_number",
     "truth/customer_records.parquet": "select file_row_number, source_system, customer_id, person_id, is_duplicate "
     "from customers_out order by file_row_number",
 }
@@ -72,7 +74,7 @@ class OutputWriter(GeneratorBase):
     def summary(self) -> dict[str, Any]:
         counts = {
             t: self.count(f"select count(*) from {t}_out")
-            for t in ("customers", "products", "transactions", "interactions")
+            for t in ("customers", "products", "transactions", "interactions", "contact_permissions")
         }
         by_kind = "select {0}, count(*) from {1} group by all order by all"
         return {

@@ -165,3 +165,5 @@ ACQUISITION_CHANNELS = (
     "partner",
 )
 INTERACTION_TYPES = (("call", 0.35), ("email", 0.30), ("chat", 0.18), ("visit", 0.05), ("complaint", 0.12))
+# the channels of contact permissions and their shares
+CONTACT_CHANNELS = (("email", 0.6), ("phone", 0.2), ("sms", 0.15), ("post", 0.05))

@@ -110,6 +110,17 @@ CONTRACT: dict[str, Table] = {
             ),
             required=False,
         ),
+        Table(
+            "contact_permissions",
+            (
+                Column("customer_id", "VARCHAR", required=True),
+                Column("source_system", "VARCHAR", required=True),
+                Column("channel", "VARCHAR", required=True, allowed=("email", "phone", "sms", "post")),
+                Column("permission", "VARCHAR", required=True, allowed=("opted_in", "opted_out")),
+                Column("recorded_at", "TIMESTAMP", required=True),
+            ),
+            required=False,
+        ),
     )
 }
 # What the loader adds to every row: the batch, the file and row it came from, and when it was

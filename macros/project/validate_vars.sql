@@ -40,6 +40,7 @@
         {'name': 'campaign_win_back_max_p_alive', 'kind': 'probability'},
         {'name': 'campaign_retention_max_p_alive', 'kind': 'probability'},
         {'name': 'campaign_contact_cooldown_days', 'kind': 'whole', 'min': 0, 'unit': 'days'},
+        {'name': 'contact_requires_opt_in', 'kind': 'boolean'},
         {'name': 'campaign_measurement_days', 'kind': 'whole', 'min': 0, 'unit': 'days'},
         {'name': 'campaign_confidence_level', 'kind': 'choice', 'values': z_scores().keys() | sort | list},
         {'name': 'loyalty_tier_hold_months', 'kind': 'whole', 'min': 1},

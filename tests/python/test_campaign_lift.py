@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from conftest import NO_TESTS, DataSet, Warehouse, load, plain, script
+from test_campaigns import permissions
 
 LAUNCH = "2026-06-30"
 HISTORY_OF = "select * from marts.campaign_assignment_history where campaign_id = ? order by all"
@@ -48,6 +49,10 @@ def test_export_writes_the_treatment_group_without_personal_data(built: Warehous
     )
     assert [r["customer_key"] for r in rows] == [key for (key,) in treated]
     assert not {"email", "phone", "first_name", "last_name", "address_line", "postal_code"} & set(rows[0])
+    # nobody is written who opted out of the action's channel (the rule recomputed from the raw rows)
+    channels = dict(built.query("select action, channel from raw.campaign_actions"))
+    opted_out = {key for key, permission in permissions(built).items() if permission == "opted_out"}
+    assert opted_out and not {(r["customer_key"], channels[r["action"]]) for r in rows} & opted_out
     assert "value_retention," in exported.stdout and "campaign_launches.csv" in exported.stdout
 
     unknown = script(

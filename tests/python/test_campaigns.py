@@ -9,6 +9,7 @@ export and the measured lift are in test_campaign_lift.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +44,13 @@ def candidate_inputs(warehouse: Warehouse) -> dict:
         "contact": dict(
             warehouse.query("select customer_key, has_valid_email or has_valid_phone from marts.dim_customer")
         ),
+        "reachable": {
+            key: {"email": email, "phone": phone, "sms": phone, "post": address}
+            for key, email, phone, address in warehouse.query(
+                "select customer_key, has_valid_email, has_valid_phone, has_address from marts.dim_customer"
+            )
+        },
+        "permissions": permissions(warehouse),
         "priors": dict(warehouse.query("select lifecycle_stage, alive_prior from raw.lifecycle_alive_priors")),
         "actions": {r["action"]: r for r in warehouse.records("select * from raw.campaign_actions")},
         "quarantined": {
@@ -65,6 +73,35 @@ def candidate_inputs(warehouse: Warehouse) -> dict:
     }
 
 
+def permissions(warehouse: Warehouse) -> dict[tuple[str, str], str]:
+    """Each customer's permission per channel, by the documented rule, from the raw rows: a
+    record's latest row on a channel counts (at the same time an opt-out first; an undated row
+    is older than any dated one), and one record's opt-out is the whole customer's."""
+    keys = {
+        (system, record): key
+        for system, record, key in warehouse.query(
+            "select source_system, customer_id, customer_key from marts.customer_identity_map"
+        )
+    }
+    latest: dict[tuple, tuple] = {}
+    for system, record, channel, permission, at in warehouse.query(
+        "select lower(trim(source_system)), trim(customer_id), lower(trim(channel)), lower(trim(permission)), "
+        "recorded_at from raw.contact_permissions"
+    ):
+        if (system, record) not in keys or channel is None or permission is None:
+            continue
+        rank = (at is not None, at or dt.datetime.min, permission == "opted_out")
+        slot = (system, record, channel)
+        if slot not in latest or rank > latest[slot][0]:
+            latest[slot] = (rank, permission)
+    result: dict[tuple[str, str], str] = {}
+    for (system, record, channel), (_, permission) in latest.items():
+        key = (keys[(system, record)], channel)
+        if result.get(key) != "opted_out":
+            result[key] = permission
+    return result
+
+
 def eligible_actions(life: dict, seg: dict, model: dict) -> list[str]:
     """The actions a customer qualifies for, by the rules as documented."""
     stage, abc, p_model = life["lifecycle_stage"], seg.get("abc_class") or "none", model.get("probability_alive")
@@ -83,13 +120,18 @@ def eligible_actions(life: dict, seg: dict, model: dict) -> list[str]:
     return rules
 
 
-def suppression(key: str, seg: dict, inputs: dict) -> str | None:
+def suppression(key: str, seg: dict, inputs: dict, action: str) -> str | None:
+    channel = inputs["actions"][action]["channel"]
+    if inputs["permissions"].get((key, channel)) == "opted_out":
+        return "no_permission"
     if seg.get("is_loss_making"):
         return "loss_making"
     if key in inputs["quarantined"]:
         return "quarantined_lines"
     if not inputs["contact"].get(key):
         return "no_valid_contact"
+    if not inputs["reachable"][key][channel]:
+        return "not_reachable_on_channel"
     last = inputs["last_contact"].get(key)
     if last and (inputs["as_of"] - last).days < VARS["cooldown"]:
         return "contacted_recently"
@@ -121,9 +163,10 @@ def expected_candidates(warehouse: Warehouse) -> dict[tuple[str, str], dict]:
         rules = eligible_actions(life, seg, model)
         if not rules:
             continue
-        value, reason = expected_value_parts(life, own, model, inputs), suppression(key, seg, inputs)
+        value = expected_value_parts(life, own, model, inputs)
         for action in rules:
             lift, cost = inputs["actions"][action]["assumed_lift"], float(inputs["actions"][action]["contact_cost"])
+            reason = suppression(key, seg, inputs, action)
             result[(key, action)] = {"expected_value": value * lift - cost, "suppression_reason": reason}
     return result
 
@@ -136,14 +179,46 @@ def test_candidates_follow_the_documented_rules(built: Warehouse) -> None:
     assert {action for _, action in actual} == {"win_back", "strategic_retention", "second_purchase", "upgrade_to_a"}
     assert {r["suppression_reason"] for r in actual.values()} >= {
         None,
+        "no_permission",
         "loss_making",
         "quarantined_lines",
+        "not_reachable_on_channel",
         "contacted_recently",
     }
     for key, row in actual.items():
         assert row["suppression_reason"] == expected[key]["suppression_reason"], key
         # the mart rounds the expected margin per purchase to the cent only for display
         assert float(row["expected_value"]) == pytest.approx(expected[key]["expected_value"], abs=0.006), key
+
+
+def test_contact_permissions_follow_the_rule_and_opted_out_customers_are_never_assigned(built: Warehouse) -> None:
+    """customer_contactability equals the rule recomputed from the raw rows and the identity map
+    (one record's opt-out is the customer's), and no customer is assigned an action on a channel
+    they opted out of, though some were eligible for one."""
+    expected = permissions(built)
+    channels = ("email", "phone", "sms", "post")
+    columns = ", ".join(f"{channel}_permission" for channel in channels)
+    actual = {
+        (row[0], channel): permission
+        for row in built.query(f"select customer_key, {columns} from marts.customer_contactability")
+        for channel, permission in zip(channels, row[1:], strict=True)
+        if permission != "not_recorded"
+    }
+    assert actual == expected
+    # (a customer opted out by one record while another opted in is the unit test's case)
+    opted_out = {key for key, permission in expected.items() if permission == "opted_out"}
+    assert len(opted_out) >= 20
+    by_action = dict(built.query("select action, channel from raw.campaign_actions"))
+    eligible = {
+        (key, by_action[action])
+        for key, action in built.query("select customer_key, action from marts.campaign_candidates")
+    }
+    assert eligible & opted_out, "no opted-out customer was eligible: the suppression is untested"
+    assigned = {
+        (key, by_action[action])
+        for key, action in built.query("select customer_key, action from marts.campaign_assignments")
+    }
+    assert not assigned & opted_out
 
 
 def check_assignments(warehouse: Warehouse) -> dict[str, list[dict]]:
@@ -154,11 +229,12 @@ def check_assignments(warehouse: Warehouse) -> dict[str, list[dict]]:
     by_campaign: dict[str, list[dict]] = {campaign: [] for campaign in campaigns}
     for row in rows:
         by_campaign[row["campaign_id"]].append(row)
-    suppressed = {(r["campaign_id"], r["customer_key"]) for r in candidates if r["is_suppressed"]}
+    suppressed = {(r["campaign_id"], r["customer_key"], r["action"]) for r in candidates if r["is_suppressed"]}
     for campaign, audience in by_campaign.items():
         keys = [r["customer_key"] for r in audience]
         assert len(keys) == len(set(keys)), f"{campaign}: a customer with two actions"
-        assert not {(campaign, key) for key in keys} & suppressed, f"{campaign}: a suppressed customer was assigned"
+        taken = {(campaign, r["customer_key"], r["action"]) for r in audience}
+        assert not taken & suppressed, f"{campaign}: a customer was assigned an action they are suppressed for"
         cost = sum(r["contact_cost"] for r in audience)
         assert cost <= campaigns[campaign]["budget"], campaign
         # greedy cut: no eligible customer left out is worth more than one taken

@@ -188,7 +188,7 @@ def test_a_warehouse_file_name_dbt_cannot_build_is_refused_up_front(tmp_path: Pa
     assert not quoted.exists()
     quoted_folder = tmp_path / "o'brien"
     quoted_folder.mkdir()
-    assert load(folder, quoted_folder / "warehouse.duckdb")[-1].startswith("interactions: ")
+    assert load(folder, quoted_folder / "warehouse.duckdb")[-1].startswith("contact_permissions: ")
     # a file named after a schema makes its database's name clash with the schema's
     for name in ("raw.duckdb", "Marts.db"):
         clashing = tmp_path / name
@@ -196,7 +196,7 @@ def test_a_warehouse_file_name_dbt_cannot_build_is_refused_up_front(tmp_path: Pa
             load(folder, clashing)
         assert str(error.value).startswith(f"{clashing}: the warehouse file cannot be named {clashing.stem}: DuckDB")
         assert not clashing.exists()
-    assert load(folder, tmp_path / "raw_2026.duckdb")[-1].startswith("interactions: ")
+    assert load(folder, tmp_path / "raw_2026.duckdb")[-1].startswith("contact_permissions: ")
 
 
 def test_the_build_warehouse_is_readable_by_its_owner_only(tmp_path: Path, small_data: DataSet) -> None:

@@ -1,6 +1,7 @@
--- The guarantees of campaign_assignments, one failing row per broken promise: no suppressed
--- customer is assigned; nobody left out (eligible, not suppressed, expected value above 0) is
--- worth more than the least valuable customer taken (the greedy cut); the control group is the
+-- The guarantees of campaign_assignments, one failing row per broken promise: no customer is
+-- assigned an action they are suppressed for (a suppression can be the action's: its channel);
+-- nobody left out (eligible, not suppressed, expected value above 0) is worth more than the
+-- least valuable customer taken (the greedy cut); the control group is the
 -- campaign's control_share of the audience to within one customer, and to within one percentage
 -- point in every action, ABC class and lifecycle stage of 1,000 customers or more.
 -- (One action per customer and the budget are tested on the marts' own YAML.)
@@ -27,6 +28,7 @@ suppressed_assigned as (
         on
             assignments.campaign_id = candidates.campaign_id
             and assignments.customer_key = candidates.customer_key
+            and assignments.action = candidates.action
     where candidates.is_suppressed
 ),
 

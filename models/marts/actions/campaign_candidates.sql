@@ -9,10 +9,14 @@
 -- still work: P(alive) is the lifecycle stage's prior (seed lifecycle_alive_priors), purchases
 -- are the window's order run rate and spend is the window's revenue per order.
 --
--- Suppressed customers stay here with the reason (the first that applies): loss_making (they
--- cost more than they bring), quarantined_lines (a line of theirs in the window is not
--- trusted), no_valid_contact (neither a valid email nor a valid phone), contacted_recently (a
--- service interaction within campaign_contact_cooldown_days).
+-- Suppressed customers stay here with the reason (the first that applies): no_permission
+-- (they opted out of the action's channel, or with contact_requires_opt_in never opted in:
+-- customer_contactability; first, as the law's reason comes before the business's),
+-- loss_making (they cost more than they bring), quarantined_lines (a line of theirs in the
+-- window is not trusted), no_valid_contact (neither a valid email nor a valid phone),
+-- not_reachable_on_channel (no valid address for the action's channel, such as an e-mail
+-- action for a customer with a phone only), contacted_recently (a service interaction within
+-- campaign_contact_cooldown_days).
 {%- set window_months = var('profitability_window_months') | int %}
 {%- set horizon_months = var('clv_horizon_months') | int %}
 
@@ -74,6 +78,10 @@ daily_costs as (
 
 actions as (
     select * from {{ ref('campaign_actions') }}
+),
+
+contactability as (
+    select * from {{ ref('customer_contactability') }}
 ),
 
 alive_priors as (
@@ -207,6 +215,26 @@ eligible as (
     where abc_class = 'B' and predicted_abc_class = 'A'
 ),
 
+-- each eligible action's channel: the customer's permission there and whether they can be reached
+on_channel as (
+    select
+        eligible.customer_key,
+        eligible.action,
+        case actions.channel
+            {%- for item in contact_channels() %}
+            when '{{ item.channel }}' then contactability.{{ item.channel }}_permission
+            {%- endfor %}
+        end as channel_permission,
+        case actions.channel
+            {%- for item in contact_channels() %}
+            when '{{ item.channel }}' then contactability.is_contactable_by_{{ item.channel }}
+            {%- endfor %}
+        end as is_contactable_on_channel
+    from eligible
+    inner join actions on eligible.action = actions.action
+    left join contactability on eligible.customer_key = contactability.customer_key
+),
+
 valued as (
     select
         actions.campaign_id,
@@ -229,14 +257,18 @@ valued as (
         * actions.assumed_lift
         - actions.contact_cost as expected_value,
         case
+            when not {{ contact_is_permitted("coalesce(on_channel.channel_permission, 'not_recorded')") }}
+                then 'no_permission'
             when profiles.is_loss_making then 'loss_making'
             when profiles.has_quarantined_lines then 'quarantined_lines'
             when not profiles.has_valid_contact then 'no_valid_contact'
+            when not coalesce(on_channel.is_contactable_on_channel, false) then 'not_reachable_on_channel'
             when profiles.was_contacted_recently then 'contacted_recently'
         end as suppression_reason
     from eligible
     inner join profiles on eligible.customer_key = profiles.customer_key
     inner join actions on eligible.action = actions.action
+    inner join on_channel on eligible.customer_key = on_channel.customer_key and eligible.action = on_channel.action
 )
 
 select

@@ -37,6 +37,10 @@
     ('interactions', 'interactions', 'interaction_rules', [
         ('unknown_customer', 'Interaction for a customer record not in the customer master'),
     ]),
+    ('contact_permissions', 'contact_permissions', 'permission_rules', [
+        ('unknown_customer', 'Contact permission for a customer record not in the customer master (not applied)'),
+        ('missing_channel_or_permission', 'Contact permission without a channel or permission (not applied)'),
+    ]),
 ] %}
 {#- one row per rule: (table, what a checked row is, the CTE holding the counts, rule, description) #}
 {%- set rule_rows = [] %}
@@ -157,6 +161,18 @@ trusted_line_rules as (
         {{ count_where('is_return_beyond_sales') }} as trusted_return_beyond_sales
     from screened
     where reason_count = 0
+),
+
+contact_permissions as (
+    select * from {{ ref('int_customers__contact_permissions') }}
+),
+
+permission_rules as (
+    select
+        count(*) as rows_checked,
+        {{ count_where("unapplied_reason = 'unknown_customer'") }} as unknown_customer,
+        {{ count_where("unapplied_reason = 'missing_channel_or_permission'") }} as missing_channel_or_permission
+    from contact_permissions
 ),
 
 interaction_rules as (

@@ -3,11 +3,21 @@
 
 Reads the published serving copy (never the build warehouse): the campaign's treatment group
 in marts.campaign_assignments (the control group is held out and not written), one row per
-customer with the pseudonymous customer key, the action, the audience's as-of date and
-expected value, and the contact fields the serving copy's personal-data policy allows. A
-serving copy published without personal data (the default) has no names, email or phone:
-the file then carries the key, city and country, and the CRM tool looks the contacts up by
-key. Publish with `make publish PUBLISH_PII=1` (trusted users only) to include them.
+customer with the pseudonymous customer key, the ids the source systems know them by, the
+action and its channel, the audience's as-of date and expected value, and the contact fields
+the serving copy's personal-data policy allows. A serving copy published without personal
+data (the default) has no names, email or phone: the file then carries the keys, city and
+country, and the CRM tool looks the contacts up by key. Publish with `make publish
+PUBLISH_PII=1` (trusted users only) to include them: phones in E.164 (+15551234567), names,
+companies, streets and cities in display case.
+
+--profile names the columns as the importing tool does (export_profiles.py): generic (this
+project's names, every channel), mailchimp (Email Address required; e-mail actions), hubspot
+(Email, First Name, Last Name; every channel) or braze (external_id = the customer key; e-mail
+and SMS actions). Rows the tool cannot take (an action on a channel it does not send on, no
+email where it needs one) are left out and counted. Campaigns never select a customer who may
+not be contacted on the action's channel (marts.customer_contactability), so no profile
+writes one.
 
 A file with personal data (names, email, phone, address, postal code) is readable by its owner
 only: mode 0600, written under a temporary name and renamed over --out, in folders created 0700
@@ -19,13 +29,14 @@ carriage return (a city of `=HYPERLINK(...)`, say) gets a single quote in front 
 so a spreadsheet that opens the file shows it instead of running it; the CSV quoting stays as
 usual (a value with a comma, a double quote or a line break is enclosed in double quotes). Only
 text is changed: numbers and dates are written as they are (an expected_value of -12.50 stays
--12.50; it is a number, not a formula).
+-12.50; it is a number, not a formula), and so is a phone in E.164 (+15551234567: a plus and
+digits only, which a spreadsheet reads as a number and the importing tool needs as it is).
 
 After sending, record the launch so the campaign's result is measured (campaign_results):
 add the line this command prints to seeds/campaign_launches.csv and run `make build`.
 
     scripts/export_audience.py value_retention --out value_retention.csv
-    scripts/export_audience.py growth --out /tmp/growth.csv --serving-dir /srv/crm/serving
+    scripts/export_audience.py growth --profile braze --out /tmp/growth.csv --serving-dir /srv/crm/serving
 """
 
 from __future__ import annotations
@@ -33,39 +44,53 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import duckdb
 
 from crm_warehouse.db import one, project_dir
+from crm_warehouse.export_profiles import (
+    DISPLAY_FIELDS,
+    FIELDS,
+    PERSONAL_FIELDS,
+    PROFILES,
+    Profile,
+    display_case,
+    missing_required,
+    usable_columns,
+)
 from crm_warehouse.serving_files import PRIVATE_FILE, make_folders, owner
 
 REPO = project_dir()
-# contact fields, in file order, written when the serving copy holds them
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "email",
-    "phone",
-    "address_line",
-    "postal_code",
-    "city",
-    "country",
-)
-# the contact fields that are personal data (a company's name, a city or a country are not)
-PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "address_line", "postal_code")
 # what a spreadsheet takes for the start of a formula (OWASP's list for CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a phone in E.164: a plus, then 8 to 15 digits and nothing else (not a formula)
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 
 class ExportError(Exception):
     """The audience cannot be exported; the message says why."""
+
+
+@dataclass
+class Audience:
+    """What the file holds: its header, the fields behind it, the rows, and what was left out."""
+
+    header: list[str]
+    fields: list[str]
+    rows: list[tuple]
+    publication_id: str
+    as_of: Any
+    left_out: list[str]
+    withheld: list[str]  # the profile's personal-data fields the serving copy does not hold
 
 
 def served_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -79,55 +104,98 @@ def served_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ]
 
 
-def audience(serving: Path, campaign: str) -> tuple[list[str], list[tuple], str]:
-    """The header and rows of the campaign's treatment group, and the publication id."""
+def check_campaign(con: duckdb.DuckDBPyConnection, serving: Path, campaign: str) -> None:
+    """Refuses a serving copy without campaigns, an unknown campaign and one nobody is in."""
+    if "campaign_id" not in served_columns(con, "campaign_summary"):
+        raise ExportError(f"{serving}: has no campaign marts; rebuild and publish with `make build`")
+    known = [row[0] for row in con.execute("select campaign_id from marts.campaign_summary order by 1").fetchall()]
+    if campaign not in known:
+        raise ExportError(
+            f"unknown campaign {campaign!r}; the campaigns are: {', '.join(known) or 'none'} "
+            "(defined in seeds/campaigns.csv)"
+        )
+    treated = one(
+        con.execute(
+            "select count(*) from marts.campaign_assignments where campaign_id = ? and assignment_group = 'treatment'",
+            [campaign],
+        )
+    )[0]
+    if not treated:
+        as_of = one(con.execute("select as_of_date from meta.publication"))[0]
+        raise ExportError(
+            f"campaign {campaign!r} has no one to contact as of {as_of}: no customer met an action's rule with "
+            "a positive expected value within the budget (see marts.campaign_candidates for who was eligible "
+            "and why they were suppressed; budgets are in seeds/campaigns.csv)"
+        )
+
+
+AUDIENCE = """
+select {columns}, candidates.channel, {required_present}
+from marts.campaign_assignments as assignments
+inner join marts.campaign_candidates as candidates
+    on assignments.campaign_id = candidates.campaign_id and assignments.customer_key = candidates.customer_key
+    and assignments.action = candidates.action
+left join marts.dim_customer as customers on assignments.customer_key = customers.customer_key
+left join (
+    select customer_key, string_agg(source_system || ':' || customer_id, ' ' order by source_system, customer_id)
+        as source_ids
+    from marts.customer_identity_map group by customer_key
+) as ids on assignments.customer_key = ids.customer_key
+where assignments.campaign_id = ? and assignments.assignment_group = 'treatment'
+order by assignments.value_rank
+"""
+
+
+def audience(serving: Path, campaign: str, profile: Profile) -> Audience:
+    """The campaign's treatment group in the profile's layout: the rows of the actions whose
+    channel the tool sends on, with what the tool needs to import them."""
     if not serving.exists():
         raise ExportError(f"{serving}: no published serving copy; run `make build` (or scripts/publish.py) first")
     con = duckdb.connect(str(serving), read_only=True)
     try:
-        if "campaign_id" not in served_columns(con, "campaign_summary"):
-            raise ExportError(f"{serving}: has no campaign marts; rebuild and publish with `make build`")
-        publication_id = one(con.execute("select publication_id from meta.publication"))[0]
-        known = [row[0] for row in con.execute("select campaign_id from marts.campaign_summary order by 1").fetchall()]
-        if campaign not in known:
+        check_campaign(con, serving, campaign)
+        publication_id, as_of = one(con.execute("select publication_id, as_of_date from meta.publication"))
+        published = set(served_columns(con, "dim_customer"))
+        missing = missing_required(profile, published)
+        if missing:
             raise ExportError(
-                f"unknown campaign {campaign!r}; the campaigns are: {', '.join(known) or 'none'} "
-                "(defined in seeds/campaigns.csv)"
+                f"the {profile.name} profile needs {', '.join(missing)} (the tool cannot import a contact without "
+                "it), and this serving copy holds no personal data; publish with `make publish PUBLISH_PII=1` "
+                "(trusted users only), or export with --profile generic or braze"
             )
-        counts = dict(
-            con.execute(
-                "select assignment_group, count(*) from marts.campaign_assignments where campaign_id = ? group by 1",
-                [campaign],
-            ).fetchall()
-        )
-        if not counts.get("treatment"):
-            as_of = one(con.execute("select as_of_date from meta.publication"))[0]
-            raise ExportError(
-                f"campaign {campaign!r} has no one to contact as of {as_of}: no customer met an action's rule with "
-                "a positive expected value within the budget (see marts.campaign_candidates for who was eligible "
-                "and why they were suppressed; budgets are in seeds/campaigns.csv)"
-            )
-        contacts = [field for field in CONTACT_FIELDS if field in set(served_columns(con, "dim_customer"))]
-        header = ["customer_key", "campaign_id", "action", "as_of_date", "expected_value", *contacts]
-        select_contacts = "".join(f", customers.{field}" for field in contacts)
-        rows = con.execute(
-            "select assignments.customer_key, assignments.campaign_id, assignments.action, assignments.as_of_date, "
-            f"assignments.expected_value{select_contacts} "
-            "from marts.campaign_assignments as assignments "
-            "left join marts.dim_customer as customers on assignments.customer_key = customers.customer_key "
-            "where assignments.campaign_id = ? and assignments.assignment_group = 'treatment' "
-            "order by assignments.value_rank",
-            [campaign],
-        ).fetchall()
-        return header, rows, publication_id
+        columns = usable_columns(profile, published)
+        required = " and ".join(f"{FIELDS[field]} is not null" for field in profile.required) or "true"
+        query = AUDIENCE.format(columns=", ".join(FIELDS[field] for _, field in columns), required_present=required)
+        fetched = con.execute(query, [campaign]).fetchall()
     finally:
         con.close()
+    fields = [field for _, field in columns]
+    kept, other_channels, incomplete = [], Counter[str](), 0
+    for *values, channel, complete in fetched:
+        if profile.channels is not None and channel not in profile.channels:
+            other_channels[channel] += 1
+        elif not complete:
+            incomplete += 1
+        else:
+            kept.append(
+                tuple(display_case(v) if f in DISPLAY_FIELDS else v for f, v in zip(fields, values, strict=True))
+            )
+    left_out = [
+        f"{count} whose action is by {channel}, which {profile.name} does not send (export them with another profile)"
+        for channel, count in sorted(other_channels.items())
+    ]
+    if incomplete:
+        left_out.append(f"{incomplete} without {', '.join(profile.required)}, which {profile.name} needs")
+    withheld = [field for _, field in profile.columns if field in PERSONAL_FIELDS and field not in fields]
+    return Audience([header for header, _ in columns], fields, kept, publication_id, as_of, left_out, withheld)
 
 
 def as_text(value: Any) -> Any:
     """A text value a spreadsheet would run as a formula, with a single quote in front; anything
-    else (numbers, dates, other text) as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    else (numbers, dates, other text, and an E.164 phone such as +15551234567, which is a plus
+    and digits only: a spreadsheet reads it as a number, and the tool importing it needs the plus)
+    as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not E164.fullmatch(value):
         return "'" + value
     return value
 
@@ -164,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, required=True, help="CSV file to write (mode 0600 when it holds personal data)"
     )
     parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="generic",
+        help="the file's layout: the importing tool's column names and channels (default: generic)",
+    )
+    parser.add_argument(
         "--serving-dir",
         type=Path,
         default=Path(os.environ.get("CRM_SERVING_DIR", REPO / "serving")),
@@ -171,23 +245,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        header, rows, publication_id = audience(args.serving_dir / "crm.duckdb", args.campaign)
-        personal = [field for field in PERSONAL_FIELDS if field in header]
+        found = audience(args.serving_dir / "crm.duckdb", args.campaign, PROFILES[args.profile])
+        personal = [field for field in PERSONAL_FIELDS if field in found.fields]
         with output(args.out, private=bool(personal)) as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([as_text(value) for value in row] for row in rows)
+            writer.writerow(found.header)
+            writer.writerows([as_text(value) for value in row] for row in found.rows)
     except (ExportError, duckdb.Error, OSError) as exc:
         print(f"export_audience: refused: {exc}", file=sys.stderr)
         return 2
-    as_of = rows[0][3]
-    withheld = [field for field in CONTACT_FIELDS if field not in header]
+    report(args, found, personal)
+    return 0
+
+
+def report(args: argparse.Namespace, found: Audience, personal: list[str]) -> None:
     print(
-        f"export_audience: {len(rows)} customers of campaign {args.campaign} (as of {as_of}, publication "
-        f"{publication_id}) written to {args.out}"
+        f"export_audience: {len(found.rows)} customers of campaign {args.campaign} (as of {found.as_of}, publication "
+        f"{found.publication_id}) written to {args.out} in the {args.profile} layout"
     )
-    if withheld:
-        print(f"export_audience: not in the file (personal data not published): {', '.join(withheld)}")
+    for reason in found.left_out:
+        print(f"export_audience: left out: {reason}")
+    if found.withheld:
+        print(f"export_audience: not in the file (personal data not published): {', '.join(found.withheld)}")
     if personal:
         print(
             f"export_audience: warning: {args.out} holds personal data ({', '.join(personal)}). Only {owner()} can "
@@ -196,9 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "export_audience: after sending, record the launch so its result is measured: add the line "
-        f"`{args.campaign},{as_of}` to seeds/campaign_launches.csv and run `make build`"
+        f"`{args.campaign},{found.as_of}` to seeds/campaign_launches.csv and run `make build`"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import duckdb
 import pytest
 
 from conftest import NO_TESTS, DataSet, Warehouse, load, plain, script
+from crm_warehouse import export_audience
+from crm_warehouse.export_profiles import PROFILES
 from test_campaigns import permissions
 
 LAUNCH = "2026-06-30"
@@ -55,6 +58,24 @@ def test_export_writes_the_treatment_group_without_personal_data(built: Warehous
     assert opted_out and not {(r["customer_key"], channels[r["action"]]) for r in rows} & opted_out
     assert "value_retention," in exported.stdout and "campaign_launches.csv" in exported.stdout
 
+    # an e-mail tool's layout needs the emails, which this serving copy does not hold
+    assert (
+        export_audience.main(
+            [
+                "value_retention",
+                "--profile",
+                "mailchimp",
+                "--out",
+                str(tmp_path / "m.csv"),
+                "--serving-dir",
+                str(serving),
+            ]
+        )
+        == 2
+    )
+    assert not (tmp_path / "m.csv").exists()
+    check_profiles(built, tmp_path, channels, opted_out)
+
     unknown = script(
         "scripts/export_audience.py", "spring_sale", "--out", str(tmp_path / "x.csv"), "--serving-dir", str(serving)
     )
@@ -70,6 +91,62 @@ def test_export_writes_the_treatment_group_without_personal_data(built: Warehous
     )
     assert empty.returncode == 2
     assert "campaign 'growth' has no one to contact" in empty.stderr
+
+
+# per profile: the columns holding the customer key and the action (mailchimp: Tags, "campaign,action")
+PROFILE_KEYS = {
+    "mailchimp": ("Customer Key", "Tags"),
+    "hubspot": ("Customer Key", "CRM Action"),
+    "braze": ("external_id", "crm_action"),
+}
+
+
+def check_profiles(built: Warehouse, tmp_path: Path, channels: dict, opted_out: set) -> None:
+    """Each tool's layout from a serving copy published with personal data: its header, only the
+    actions on channels the tool sends, an E.164 phone as it is, and nobody opted out."""
+    serving = tmp_path / "serving-pii"
+    published = script(
+        "scripts/publish.py",
+        "--warehouse",
+        str(built.path),
+        "--serving-dir",
+        str(serving),
+        "--target-path",
+        str(built.work / "target"),
+        "--include-pii",
+    )
+    assert published.returncode == 0, published.stderr
+    treated = dict(
+        built.query(
+            "select customer_key, action from marts.campaign_assignments "
+            "where campaign_id = 'value_retention' and assignment_group = 'treatment'"
+        )
+    )
+    with_email = {key for (key,) in built.query("select customer_key from marts.dim_customer where email is not null")}
+    for name, (key_column, action_column) in PROFILE_KEYS.items():
+        profile, out = PROFILES[name], tmp_path / f"{name}.csv"
+        assert (
+            export_audience.main(
+                ["value_retention", "--profile", name, "--out", str(out), "--serving-dir", str(serving)]
+            )
+            == 0
+        )
+        with out.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0]) == [header for header, _ in profile.columns]
+        written = {row[key_column]: row[action_column].split(",")[-1] for row in rows}
+        expected = {
+            key: action
+            for key, action in treated.items()
+            if (profile.channels is None or channels[action] in profile.channels)
+            and (key in with_email or "email" not in profile.required)
+        }
+        assert written == expected and expected, name
+        assert not {(key, channels[action]) for key, action in written.items()} & opted_out
+        phones = [
+            value for row in rows for header, value in row.items() if header.lower().startswith("phone") and value
+        ]
+        assert phones and all(re.fullmatch(r"\+1[0-9]{10}", phone) for phone in phones), name
 
 
 def plant_lift_for_the_treated(warehouse: Warehouse, small_data: DataSet, work: Path) -> Path:

@@ -239,6 +239,7 @@ valued as (
     select
         actions.campaign_id,
         eligible.action,
+        actions.channel,
         eligible.customer_key,
         profiles.as_of_date,
         eligible.eligibility_rule,
@@ -274,6 +275,7 @@ valued as (
 select
     campaign_id,
     action,
+    channel,
     customer_key,
     as_of_date,
     eligibility_rule,

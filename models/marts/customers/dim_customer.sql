@@ -118,6 +118,9 @@ select
     -- what analysis needs of the direct identifiers, safe to publish without them
     nullif(split_part(survivors.email, '@', 2), '') as email_domain,
     survivors.phone,
+    case
+        when survivors.has_valid_phone then '+{{ var("phone_country_code") }}' || survivors.phone
+    end as phone_e164,
     survivors.address_line,
     survivors.city,
     survivors.postal_code,

@@ -136,3 +136,48 @@ def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, bad: 
     assert "Invalid vars:" in output, output[-2000:]
     assert [message for _, message in bad.values() if message not in output] == [], output[-3000:]
     assert warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s") == before
+
+
+def test_customer_type_economics_adds_up_each_types_customers(built_warehouse: Built) -> None:
+    """customer_type_economics recomputed in Python from the per-customer marts: each type's
+    customers, money and counts, the shares of the total, and a row of zeros for a type nobody has."""
+    warehouse, result = built_warehouse
+    assert result.returncode == 0
+    types = dict(warehouse.query("select customer_key, coalesce(customer_type, 'unknown') from marts.dim_customer"))
+    flags = {
+        key: (loss, strategic)
+        for key, loss, strategic in warehouse.query(
+            "select customer_key, is_loss_making, is_strategic from marts.customer_segments"
+        )
+    }
+    expected: dict[str, dict] = {
+        kind: {"customers": 0, "revenue": Decimal(0), "net": Decimal(0), "cost": Decimal(0), "loss": 0, "strategic": 0}
+        for kind in ("B2C", "B2B", "B2G", "unknown")
+    }
+    for key, revenue, net, cost in warehouse.query(
+        "select customer_key, revenue, net_profit, cost_to_serve from marts.customer_profitability"
+    ):
+        row = expected[types[key]]
+        row["customers"] += 1
+        row["revenue"], row["net"], row["cost"] = row["revenue"] + revenue, row["net"] + net, row["cost"] + cost
+        row["loss"] += flags[key][0]
+        row["strategic"] += flags[key][1]
+    total_revenue = sum(row["revenue"] for row in expected.values())
+    actual = {r["customer_type"]: r for r in warehouse.records("select * from marts.customer_type_economics")}
+    assert set(actual) == set(expected) and sum(1 for row in expected.values() if row["customers"]) >= 3
+    for kind, row in expected.items():
+        mart = actual[kind]
+        assert (mart["customer_count"], mart["loss_making_customer_count"], mart["strategic_customer_count"]) == (
+            row["customers"],
+            row["loss"],
+            row["strategic"],
+        ), kind
+        assert (mart["revenue"], mart["net_profit"], mart["cost_to_serve"]) == (
+            round(row["revenue"], 2),
+            round(row["net"], 2),
+            round(row["cost"], 2),
+        ), kind
+        if row["customers"]:
+            assert mart["revenue_share"] == pytest.approx(float(row["revenue"] / total_revenue))
+        else:
+            assert mart["revenue"] == 0 and mart["customer_share"] == 0

@@ -34,6 +34,7 @@ STATE_MARTS = [
     "customer_loyalty_tiers",
     "customer_profitability",
     "customer_segments",
+    "customer_type_economics",
     "profitability_deciles",
     "segment_economics",
     "service_level_economics",

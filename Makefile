@@ -62,6 +62,16 @@ dbt-build: venv
 	@case "$(notdir $(CRM_WAREHOUSE_PATH))" in *\'*|*\"*) echo "make: CRM_WAREHOUSE_PATH $(CRM_WAREHOUSE_PATH): the warehouse file's name must not contain a quote (dbt-duckdb cannot build it); rename the file" >&2; exit 2;; esac
 	$(call say,[3/6] dbt build: models with the month-end state of every customer and all tests,$(call estimate,10,25))
 	umask 077 && $(BIN)/dbt build
+	@# the manifest of the last green build: what make build-changed compares the project with
+	@mkdir -p state && cp target/manifest.json state/manifest.json
+
+# Build only what changed since the last green build (dbt's state:modified, with the models
+# that read it); the unchanged models stay as they are in the warehouse and are read in place.
+build-changed: venv ## dbt build only the models (and their tests) changed since the last green build and what reads them, then publish
+	@test -f state/manifest.json || { echo "make: no state/manifest.json: run make build once (it saves the manifest of each green build)" >&2; exit 2; }
+	umask 077 && $(BIN)/dbt build --select state:modified+ --state state
+	@cp target/manifest.json state/manifest.json
+	$(MAKE) --no-print-directory publish
 
 history: record-history publish ## Record every month-end (or HISTORY_FROM..HISTORY_TO) in the segment history, then publish
 
@@ -158,4 +168,4 @@ benchmark-identity: venv ## Our identity resolution against Splink (FEBRL1-4, ge
 		--steps generate identity --febrl1 --febrl2 --febrl3 --febrl4 --febrl-dir $(FEBRL_DIR)
 
 clean: ## Remove generated data, dbt artefacts and the demo warehouse
-	rm -rf data target logs serving spark warehouse.duckdb warehouse.duckdb.wal derby.log metastore_db spark-warehouse
+	rm -rf data target logs state serving spark warehouse.duckdb warehouse.duckdb.wal derby.log metastore_db spark-warehouse

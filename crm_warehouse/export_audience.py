@@ -59,7 +59,6 @@ import duckdb
 from crm_warehouse.db import one, project_dir
 from crm_warehouse.export_profiles import (
     DISPLAY_FIELDS,
-    FIELDS,
     PERSONAL_FIELDS,
     PROFILES,
     Profile,
@@ -105,9 +104,20 @@ def served_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def check_campaign(con: duckdb.DuckDBPyConnection, serving: Path, campaign: str) -> None:
-    """Refuses a serving copy without campaigns, an unknown campaign and one nobody is in."""
+    """Refuses a serving copy without campaigns, one an older version of this project published
+    (no channels or contact permissions), an unknown campaign and one nobody is in."""
     if "campaign_id" not in served_columns(con, "campaign_summary"):
         raise ExportError(f"{serving}: has no campaign marts; rebuild and publish with `make build`")
+    customers = set(served_columns(con, "dim_customer"))
+    if (
+        "channel" not in served_columns(con, "campaign_candidates")
+        or not served_columns(con, "customer_contactability")
+        or ("phone" in customers and "phone_e164" not in customers)
+    ):
+        raise ExportError(
+            f"{serving}: published by an older version of this project (no action channels, contact permissions "
+            "or E.164 phones); run `make build` to build and publish it again"
+        )
     known = [row[0] for row in con.execute("select campaign_id from marts.campaign_summary order by 1").fetchall()]
     if campaign not in known:
         raise ExportError(
@@ -130,12 +140,19 @@ def check_campaign(con: duckdb.DuckDBPyConnection, serving: Path, campaign: str)
 
 
 AUDIENCE = """
-select {columns}, candidates.channel, {required_present}
+select {columns}, candidates.channel, {required_present},
+    coalesce(case candidates.channel
+        when 'email' then contactability.is_contactable_by_email
+        when 'phone' then contactability.is_contactable_by_phone
+        when 'sms' then contactability.is_contactable_by_sms
+        when 'post' then contactability.is_contactable_by_post
+    end, false) as is_contactable
 from marts.campaign_assignments as assignments
 inner join marts.campaign_candidates as candidates
     on assignments.campaign_id = candidates.campaign_id and assignments.customer_key = candidates.customer_key
     and assignments.action = candidates.action
 left join marts.dim_customer as customers on assignments.customer_key = customers.customer_key
+left join marts.customer_contactability as contactability on assignments.customer_key = contactability.customer_key
 left join (
     select customer_key, string_agg(source_system || ':' || customer_id, ' ' order by source_system, customer_id)
         as source_ids
@@ -164,15 +181,21 @@ def audience(serving: Path, campaign: str, profile: Profile) -> Audience:
                 "(trusted users only), or export with --profile generic or braze"
             )
         columns = usable_columns(profile, published)
-        required = " and ".join(f"{FIELDS[field]} is not null" for field in profile.required) or "true"
-        query = AUDIENCE.format(columns=", ".join(FIELDS[field] for _, field in columns), required_present=required)
+        required = " and ".join(f"{profile.select(field)} is not null" for field in profile.required) or "true"
+        query = AUDIENCE.format(
+            columns=", ".join(profile.select(field) for _, field in columns), required_present=required
+        )
         fetched = con.execute(query, [campaign]).fetchall()
     finally:
         con.close()
     fields = [field for _, field in columns]
     kept, other_channels, incomplete = [], Counter[str](), 0
-    for *values, channel, complete in fetched:
-        if profile.channels is not None and channel not in profile.channels:
+    not_contactable = 0
+    for *values, channel, complete, contactable in fetched:
+        if not contactable:
+            # the campaigns never select them; a copy published mid-change or edited by hand could
+            not_contactable += 1
+        elif profile.channels is not None and channel not in profile.channels:
             other_channels[channel] += 1
         elif not complete:
             incomplete += 1
@@ -186,6 +209,8 @@ def audience(serving: Path, campaign: str, profile: Profile) -> Audience:
     ]
     if incomplete:
         left_out.append(f"{incomplete} without {', '.join(profile.required)}, which {profile.name} needs")
+    if not_contactable:
+        left_out.append(f"{not_contactable} who may not be contacted on their action's channel now")
     withheld = [field for _, field in profile.columns if field in PERSONAL_FIELDS and field not in fields]
     return Audience([header for header, _ in columns], fields, kept, publication_id, as_of, left_out, withheld)
 

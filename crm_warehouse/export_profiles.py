@@ -34,10 +34,12 @@ FIELDS = {
     "first_name": "customers.first_name",
     "last_name": "customers.last_name",
     "company_name": "customers.company_name",
-    "email": "customers.email",
-    "phone": "customers.phone_e164",
-    "address_line": "customers.address_line",
-    "postal_code": "customers.postal_code",
+    # contact details only for a channel the customer may be contacted on (an e-mail tool must
+    # not learn the email of someone who opted out of e-mail because an SMS action named them)
+    "email": "case when contactability.is_contactable_by_email then customers.email end",
+    "phone": "case when {phone_permitted} then customers.phone_e164 end",
+    "address_line": "case when contactability.is_contactable_by_post then customers.address_line end",
+    "postal_code": "case when contactability.is_contactable_by_post then customers.postal_code end",
     "city": "customers.city",
     "country": "customers.country",
 }
@@ -66,6 +68,12 @@ class Profile:
     channels: tuple[str, ...] | None  # the action channels the tool sends on; None: every channel
     required: tuple[str, ...] = ()  # fields the tool cannot import a row without
     custom: tuple[str, ...] = ()  # headers that are the project's own fields in the tool, not its defaults
+    phone_channels: tuple[str, ...] = ("phone", "sms")  # a phone is written when contactable on one of these
+
+    def select(self, field: str) -> str:
+        """The SQL of one of the profile's fields in the audience query."""
+        permitted = " or ".join(f"contactability.is_contactable_by_{channel}" for channel in self.phone_channels)
+        return FIELDS[field].replace("{phone_permitted}", f"({permitted})")
 
 
 PROFILES = {
@@ -90,6 +98,7 @@ PROFILES = {
             channels=("email",),
             required=("email",),
             custom=("Customer Key", "Source IDs"),
+            phone_channels=("sms",),
         ),
         Profile(
             "hubspot",
@@ -111,6 +120,7 @@ PROFILES = {
             channels=None,
             required=("email",),
             custom=("Customer Key", "Source IDs", "CRM Campaign", "CRM Action"),
+            phone_channels=("phone",),
         ),
         Profile(
             "braze",
@@ -128,6 +138,7 @@ PROFILES = {
             ),
             channels=("email", "sms"),
             custom=("crm_source_ids", "crm_campaign", "crm_action"),
+            phone_channels=("sms",),
         ),
     )
 }

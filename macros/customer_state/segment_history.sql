@@ -48,13 +48,36 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{#- The dates recorded so far, as a relation with an as_of_date column: the ledger
-    (int_segment_history__recorded_dates); before its first run, the recorded dates of an
-    upgraded snapshot history when they are there; else none (nothing recorded yet). -#}
+{#- The dates recorded so far (a relation, or a parenthesised query, with an as_of_date column):
+    the ledger (int_segment_history__recorded_dates); before its first run, the recorded dates of
+    an upgraded snapshot history when there is one; else none (nothing recorded yet). -#}
 {% macro segment_history_recorded_dates() -%}
     {%- set ledger = segment_history_relation('int_segment_history__recorded_dates') %}
     {%- if ledger is not none %}{{ return(ledger) }}{% endif %}
-    {{ return(segment_history_snapshot_table('segment_history_periods', first_run_only=false)) }}
+    {{ return(segment_history_adopted_dates()) }}
+{%- endmacro %}
+
+{#- The dates a snapshot history of an earlier version of this project recorded, as a
+    parenthesised query (as_of_date, recorded_at): those of its recorded periods and those its
+    versions start on (a version's date missing from the periods is recorded too, when its
+    version was written); none when there is no snapshot history (always on Spark). -#}
+{% macro segment_history_adopted_dates() -%}
+    {%- set periods = segment_history_snapshot_table('segment_history_periods', first_run_only=false) %}
+    {%- set versions = segment_history_snapshot_table('customer_segments_snapshot', first_run_only=false) %}
+    {%- if periods is none and versions is none %}{{ return(none) }}{% endif %}
+    {%- set parts = [] %}
+    {%- if periods is not none %}
+        {%- do parts.append('select as_of_date, cast(recorded_at as timestamp) as recorded_at, 0 as priority from '
+            ~ periods) %}
+    {%- endif %}
+    {%- if versions is not none %}
+        {%- do parts.append('select cast(dbt_valid_from as date) as as_of_date, cast(dbt_updated_at as timestamp)'
+            ~ ' as recorded_at, 1 as priority from ' ~ versions) %}
+    {%- endif %}
+    {#- a period's own time first, else the earliest time a version of that date was written #}
+    {{ return('(select as_of_date, min(recorded_at) as recorded_at from (select as_of_date, recorded_at, '
+        ~ 'rank() over (partition by as_of_date order by priority) as preferred from ('
+        ~ parts | join(' union all ') ~ ') as dated) as ranked where preferred = 1 group by as_of_date)') }}
 {%- endmacro %}
 
 {#- A select of the planned dates (as_of_date), those of the state grid in `days`. -#}
@@ -69,9 +92,24 @@
 {%- endmacro %}
 
 {#- What a recorder writes this run: a select of the dates the build records (planned against
-    the ledger, exactly as the ledger plans them after the recorders). -#}
-{% macro segment_history_dates_to_write(announce=false) -%}
+    the ledger, exactly as the ledger plans them after the recorders) and of the ledger's dates
+    after the latest one the recorder holds (`written`: its own table; on a first run, what it
+    adopted, or none: every recorded date), which an earlier version of this project, recording
+    the ledger first, may have left unwritten. -#}
+{% macro segment_history_dates_to_write(announce=false, written=none) -%}
+    {%- set ledger = segment_history_relation('int_segment_history__recorded_dates') %}
+    {%- set written = this if is_incremental() else written %}
     {{ segment_history_dates_select(segment_history_dates_to_record(segment_history_recorded_dates(), announce)) }}
+    {%- if ledger is not none %}
+    union
+    select ledger.as_of_date
+    from {{ ledger }} as ledger
+    {%- if written is not none %}
+    where ledger.as_of_date > coalesce(
+        (select max(written.as_of_date) from {{ written }} as written), cast('0001-01-01' as date)
+    )
+    {%- endif %}
+    {%- endif %}
 {%- endmacro %}
 
 {#- A recorder's pre-hook: removes its rows of dates the ledger has not recorded (written by a
@@ -108,7 +146,8 @@
     date (as after `dbt retry` of the one that failed). Otherwise the ledger, run on its own,
     would claim dates whose states were never written, and no later run would write them. -#}
 {% macro segment_history_check_recorders(days) -%}
-    {%- if not execute or not days %}{{ return(none) }}{% endif %}
+    {#- only where the ledger writes (dbt compile or docs generate of it alone write nothing) #}
+    {%- if not execute or not days or flags.WHICH not in ['run', 'build', 'retry'] %}{{ return(none) }}{% endif %}
     {%- for name in segment_history_recorders() if 'model.' ~ project_name ~ '.' ~ name not in selected_resources %}
         {%- set relation = segment_history_relation(name) %}
         {%- set held = [] if relation is none else run_query(
@@ -206,7 +245,7 @@
     ).rows %}
     {%- set grid_dates = grid | map(attribute=0) | list %}
     {%- set recorded_dates = [] if recorded is none else run_query(
-        "select cast(as_of_date as " ~ type_text() ~ ") from " ~ recorded
+        "select cast(as_of_date as " ~ type_text() ~ ") from " ~ recorded ~ " as recorded"
     ).rows | map(attribute=0) | list %}
     {%- set latest = recorded_dates | max if recorded_dates else none %}
 

@@ -122,7 +122,12 @@ def check_profiles(built: Warehouse, tmp_path: Path, channels: dict, opted_out: 
             "where campaign_id = 'value_retention' and assignment_group = 'treatment'"
         )
     )
-    with_email = {key for (key,) in built.query("select customer_key from marts.dim_customer where email is not null")}
+    # an email is written only to a customer who may be e-mailed: valid, and not opted out
+    with_email = {
+        key
+        for (key,) in built.query("select customer_key from marts.dim_customer where has_valid_email")
+        if (key, "email") not in opted_out
+    }
     for name, (key_column, action_column) in PROFILE_KEYS.items():
         profile, out = PROFILES[name], tmp_path / f"{name}.csv"
         assert (
@@ -143,10 +148,11 @@ def check_profiles(built: Warehouse, tmp_path: Path, channels: dict, opted_out: 
         }
         assert written == expected and expected, name
         assert not {(key, channels[action]) for key, action in written.items()} & opted_out
-        phones = [
-            value for row in rows for header, value in row.items() if header.lower().startswith("phone") and value
-        ]
-        assert phones and all(re.fullmatch(r"\+1[0-9]{10}", phone) for phone in phones), name
+        email, phone = (next(h for h, f in profile.columns if f == field) for field in ("email", "phone"))
+        assert {row[key_column] for row in rows if row[email]} == set(written) & with_email, name
+        phoned = {row[key_column] for row in rows if row[phone]}
+        assert phoned and not {(key, ch) for key in phoned for ch in profile.phone_channels} & opted_out, name
+        assert all(re.fullmatch(r"\+1[0-9]{10}", row[phone]) for row in rows if row[phone]), name
 
 
 def plant_lift_for_the_treated(warehouse: Warehouse, small_data: DataSet, work: Path) -> Path:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import DataSet, Warehouse
+from conftest import REPO, DataSet, Warehouse
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
 
@@ -187,3 +191,49 @@ def test_first_build_records_its_as_of_date_in_the_history_mart(built_warehouse:
         == warehouse.scalar("select count(*) from marts.customer_lifecycle")
         > 0
     )
+
+
+def test_build_changed_selects_a_changed_model_and_what_reads_it(built_warehouse: Built, tmp_path: Path) -> None:
+    """make build-changed's selection, dbt's state:modified+ against the manifest of the last
+    green build: a model whose code differs from the saved manifest's, and the models downstream
+    of it, and nothing else."""
+    warehouse, result = built_warehouse
+    assert result.returncode == 0
+    manifest = json.loads((warehouse.work / "target" / "manifest.json").read_text())
+    changed = "model.crm_warehouse.customer_segments"
+    manifest["nodes"][changed]["raw_code"] += "\n-- an older version"  # as if its code had changed since
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "manifest.json").write_text(json.dumps(manifest))
+    # as a process of its own: dbt ls prints the list, which dbt run in this process does not capture
+    dbt = [str(Path(sys.executable).parent / "dbt"), "ls", "--project-dir", str(REPO), "--profiles-dir", str(REPO)]
+    listed = subprocess.run(
+        [
+            *dbt,
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--quiet",
+            "--select",
+            "state:modified+",
+            "--state",
+            str(tmp_path / "state"),
+            "--resource-type",
+            "model",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "DO_NOT_TRACK": "1", "CRM_WAREHOUSE_PATH": str(warehouse.path)},
+    )
+    assert listed.returncode == 0, listed.stdout[-3000:] + listed.stderr[-3000:]
+    names = {line.rsplit(".", 1)[-1] for line in listed.stdout.split()}
+    downstream, todo = {changed}, [changed]
+    while todo:
+        for child in manifest["child_map"][todo.pop()]:
+            if child.startswith("model.") and child not in downstream:
+                downstream.add(child)
+                todo.append(child)
+    assert names == {manifest["nodes"][node]["name"] for node in downstream}
+    assert len(downstream) > 5 and "dim_customer" not in names

@@ -2,8 +2,10 @@
 -- a permission counts when its record is a known customer record, its channel and permission
 -- are given, and it is its record's latest on the channel (the latest recorded_at; at the same
 -- time, or without one, an opt-out before an opt-in; an undated row is older than any dated
--- one). Rows that cannot be applied keep the reason, so none is lost (the scorecard counts
--- them). customer_contactability turns the counting rows into each customer's permission.
+-- one). An opt-in dated after its batch was loaded (beyond future_timestamp_tolerance_hours) is
+-- not applied: it would outrank every later opt-out; an opt-out so dated still counts. Rows
+-- that cannot be applied keep the reason, so none is lost (the scorecard counts them).
+-- customer_contactability turns the counting rows into each customer's permission.
 with
 
 permissions as (
@@ -26,6 +28,8 @@ attached as (
         case
             when identity_map.customer_key is null then 'unknown_customer'
             when permissions.channel is null or permissions.permission is null then 'missing_channel_or_permission'
+            -- an opt-in dated after it arrived would outrank every later opt-out of the record
+            when permissions.permission = 'opted_in' and permissions.is_future_recorded_at then 'future_opt_in'
         end as unapplied_reason,
         permissions.batch_id,
         permissions.source_file,

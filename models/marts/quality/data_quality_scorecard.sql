@@ -40,6 +40,7 @@
     ('contact_permissions', 'contact_permissions', 'permission_rules', [
         ('unknown_customer', 'Contact permission for a customer record not in the customer master (not applied)'),
         ('missing_channel_or_permission', 'Contact permission without a channel or permission (not applied)'),
+        ('future_opt_in', 'Opt-in dated after it was loaded, beyond future_timestamp_tolerance_hours (not applied)'),
     ]),
 ] %}
 {#- one row per rule: (table, what a checked row is, the CTE holding the counts, rule, description) #}
@@ -171,7 +172,8 @@ permission_rules as (
     select
         count(*) as rows_checked,
         {{ count_where("unapplied_reason = 'unknown_customer'") }} as unknown_customer,
-        {{ count_where("unapplied_reason = 'missing_channel_or_permission'") }} as missing_channel_or_permission
+        {{ count_where("unapplied_reason = 'missing_channel_or_permission'") }} as missing_channel_or_permission,
+        {{ count_where("unapplied_reason = 'future_opt_in'") }} as future_opt_in
     from contact_permissions
 ),
 

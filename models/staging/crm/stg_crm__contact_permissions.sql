@@ -11,6 +11,11 @@ select
     lower(trim(channel)) as channel,
     lower(trim(permission)) as permission,
     recorded_at,
+    _loaded_at as loaded_at,
+    coalesce(
+        recorded_at > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), '_loaded_at') }},
+        false
+    ) as is_future_recorded_at,
     _batch_id as batch_id,
     _source_file as source_file,
     _source_row_number as source_row_number

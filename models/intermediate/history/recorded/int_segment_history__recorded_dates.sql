@@ -13,7 +13,7 @@
 -- depends_on: {{ ref('int_segment_history__state_changes') }}
 -- depends_on: {{ ref('int_segment_history__period_revenue') }}
 -- On its first run after an upgrade from the snapshot history, it adopts the dates recorded there.
-{%- set adopted = segment_history_snapshot_table('segment_history_periods') %}
+{%- set adopted = none if is_incremental() else segment_history_adopted_dates() %}
 {%- set to_record = segment_history_dates_to_record(this if is_incremental() else adopted, announce=false) %}
 {%- do segment_history_check_recorders(to_record) %}
 
@@ -30,7 +30,7 @@ from planned
 {%- if adopted is not none %}
 union all
 select
-    cast(recorded_at as timestamp) as recorded_at,
-    as_of_date
-from {{ adopted }}
+    cast(adopted.recorded_at as timestamp) as recorded_at,
+    adopted.as_of_date
+from {{ adopted }} as adopted
 {%- endif %}

@@ -45,7 +45,7 @@ adopted_versions as (
 {%- endif %}
 
 dates_to_write as (
-    {{ segment_history_dates_to_write(announce=true) }}
+    {{ segment_history_dates_to_write(announce=true, written=('adopted_versions' if adopted else none)) }}
 ),
 
 states as (

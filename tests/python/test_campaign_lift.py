@@ -29,8 +29,8 @@ def built(built_warehouse: tuple[Warehouse, subprocess.CompletedProcess]) -> War
     return warehouse
 
 
-def test_export_writes_the_treatment_group_without_personal_data(built: Warehouse, tmp_path: Path) -> None:
-    serving = tmp_path / "serving"
+def publish(built: Warehouse, serving: Path, *options: str) -> Path:
+    """The built warehouse published to `serving` (with options such as --include-pii)."""
     published = script(
         "scripts/publish.py",
         "--warehouse",
@@ -39,8 +39,14 @@ def test_export_writes_the_treatment_group_without_personal_data(built: Warehous
         str(serving),
         "--target-path",
         str(built.work / "target"),
+        *options,
     )
     assert published.returncode == 0, published.stderr
+    return serving
+
+
+def test_export_writes_the_treatment_group_without_personal_data(built: Warehouse, tmp_path: Path) -> None:
+    serving = publish(built, tmp_path / "serving")
     out = tmp_path / "audience.csv"
     exported = script("scripts/export_audience.py", "value_retention", "--out", str(out), "--serving-dir", str(serving))
     assert exported.returncode == 0, exported.stderr
@@ -104,18 +110,7 @@ PROFILE_KEYS = {
 def check_profiles(built: Warehouse, tmp_path: Path, channels: dict, opted_out: set) -> None:
     """Each tool's layout from a serving copy published with personal data: its header, only the
     actions on channels the tool sends, an E.164 phone as it is, and nobody opted out."""
-    serving = tmp_path / "serving-pii"
-    published = script(
-        "scripts/publish.py",
-        "--warehouse",
-        str(built.path),
-        "--serving-dir",
-        str(serving),
-        "--target-path",
-        str(built.work / "target"),
-        "--include-pii",
-    )
-    assert published.returncode == 0, published.stderr
+    serving = publish(built, tmp_path / "serving-pii", "--include-pii")
     treated = dict(
         built.query(
             "select customer_key, action from marts.campaign_assignments "

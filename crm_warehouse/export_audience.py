@@ -8,8 +8,9 @@ action and its channel, the audience's as-of date and expected value, and the co
 the serving copy's personal-data policy allows. A serving copy published without personal
 data (the default) has no names, email or phone: the file then carries the keys, city and
 country, and the CRM tool looks the contacts up by key. Publish with `make publish
-PUBLISH_PII=1` (trusted users only) to include them: phones in E.164 (+15551234567), names,
-companies, streets and cities in display case.
+PUBLISH_PII=1` (trusted users only) to include them: phones in E.164 (+15551234567). The tools'
+layouts write names, companies, streets and cities in display case; generic writes them as
+stored.
 
 --profile names the columns as the importing tool does (export_profiles.py): generic (this
 project's names, every channel), mailchimp (Email Address required; e-mail actions), hubspot
@@ -201,7 +202,10 @@ def audience(serving: Path, campaign: str, profile: Profile) -> Audience:
             incomplete += 1
         else:
             kept.append(
-                tuple(display_case(v) if f in DISPLAY_FIELDS else v for f, v in zip(fields, values, strict=True))
+                tuple(
+                    display_case(v) if profile.display and f in DISPLAY_FIELDS else v
+                    for f, v in zip(fields, values, strict=True)
+                )
             )
     left_out = [
         f"{count} whose action is by {channel}, which {profile.name} does not send (export them with another profile)"

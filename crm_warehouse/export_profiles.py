@@ -3,7 +3,8 @@
 Each profile names its columns as the tool's import documentation names them, so the tool maps
 them without a manual step:
 
-- ``generic``: this project's names; every channel; works without personal data.
+- ``generic``: this project's names and values as stored; every channel; works without
+  personal data.
 - ``mailchimp``: an audience import (Email Address is required: e-mail actions only, and the
   serving copy must hold personal data). Campaign and action go in Tags.
 - ``hubspot``: a contact import (Email, First Name, Last Name identify a contact); every
@@ -69,6 +70,7 @@ class Profile:
     required: tuple[str, ...] = ()  # fields the tool cannot import a row without
     custom: tuple[str, ...] = ()  # headers that are the project's own fields in the tool, not its defaults
     phone_channels: tuple[str, ...] = ("phone", "sms")  # a phone is written when contactable on one of these
+    display: bool = True  # names and places in display case (generic: as stored)
 
     def select(self, field: str) -> str:
         """The SQL of one of the profile's fields in the audience query."""
@@ -83,6 +85,7 @@ PROFILES = {
             "generic",
             tuple((field, field) for field in FIELDS if field != "tags"),
             channels=None,
+            display=False,
         ),
         Profile(
             "mailchimp",

@@ -4,7 +4,7 @@
     customer and as a share of revenue, loss-making and strategic customers. `segment` is the SQL
     of a customer's segment over `segments` (customer_segments) and, with with_customers,
     `customers` (dim_customer); `name` is the output column that holds it. Read by
-    segment_economics (ABC classes) and customer_type_economics (B2C, B2B, B2G). -#}
+    segment_economics (ABC classes) and economics_by_customer_type (B2C, B2B, B2G). -#}
 {% macro segment_economics_by(segment, segment_values, name, with_customers=false) -%}
 with
 

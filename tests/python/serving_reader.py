@@ -23,7 +23,7 @@ AS_OF_MARTS = (
     "profitability_deciles",
     "whale_curve",
     "segment_economics",
-    "customer_type_economics",
+    "economics_by_customer_type",
     "churn_summary",
     "cohort_retention",
     "customer_lifetime_value",

@@ -138,8 +138,8 @@ def test_bad_vars_fail_before_anything_is_built(warehouse_copy: Warehouse, bad: 
     assert warehouse_copy.scalar("select sum(hash(s)) from marts.customer_segments as s") == before
 
 
-def test_customer_type_economics_adds_up_each_types_customers(built_warehouse: Built) -> None:
-    """customer_type_economics recomputed in Python from the per-customer marts: each type's
+def test_economics_by_customer_type_adds_up_each_types_customers(built_warehouse: Built) -> None:
+    """economics_by_customer_type recomputed in Python from the per-customer marts: each type's
     customers, money and counts, the shares of the total, and a row of zeros for a type nobody has."""
     warehouse, result = built_warehouse
     assert result.returncode == 0
@@ -163,7 +163,7 @@ def test_customer_type_economics_adds_up_each_types_customers(built_warehouse: B
         row["loss"] += flags[key][0]
         row["strategic"] += flags[key][1]
     total_revenue = sum(row["revenue"] for row in expected.values())
-    actual = {r["customer_type"]: r for r in warehouse.records("select * from marts.customer_type_economics")}
+    actual = {r["customer_type"]: r for r in warehouse.records("select * from marts.economics_by_customer_type")}
     assert set(actual) == set(expected) and sum(1 for row in expected.values() if row["customers"]) >= 3
     for kind, row in expected.items():
         mart = actual[kind]

@@ -123,6 +123,7 @@ def test_serving_copy_has_no_personal_data_unless_asked(served: dict, tmp_path: 
         "first_name",
         "last_name",
         "phone",
+        "phone_e164",
         "postal_code",
     ]
     # what analysis needs instead is there, and agrees with the build's identifiers

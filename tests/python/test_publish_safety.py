@@ -27,7 +27,13 @@ import pytest
 
 from conftest import REPO, Warehouse, script
 
-PERSONAL_DIM_CUSTOMER = {"address_line", "birth_date", "email", "first_name", "last_name", "phone", "postal_code"}
+GENERIC_HEADER = "customer_key,source_ids,campaign_id,action,channel,as_of_date,expected_value"  # before the contacts
+IDS_AND_CHANNEL = (
+    "select (select string_agg(source_system || ':' || customer_id, ' ' order by source_system, customer_id) from "
+    "marts.customer_identity_map where customer_key = ?), (select channel from marts.campaign_candidates "
+    "where campaign_id = 'value_retention' and customer_key = ? and action = ?)"
+)
+PERSONAL_DIM_CUSTOMER = set("address_line birth_date email first_name last_name phone phone_e164 postal_code".split())
 # the leading characters a spreadsheet runs as a formula: a city with each, and its exact CSV cell
 HOSTILE_CITIES = {
     "=": ('=HYPERLINK("http://example.com/x","x")', '"\'=HYPERLINK(""http://example.com/x"",""x"")"'),
@@ -156,9 +162,9 @@ def test_personal_data_is_published_readable_by_its_owner_only(built: Warehouse,
     written = publications["personal"]["parquet"][f"parquet/{personal}/dim_customer.parquet"]
     assert set(written) & PERSONAL_DIM_CUSTOMER == PERSONAL_DIM_CUSTOMER
     columns = sum(len(names) for names in personal_columns(built).values())
-    assert personal_columns(built)["dim_customer"] == PERSONAL_DIM_CUSTOMER and columns == 23
+    assert personal_columns(built)["dim_customer"] == PERSONAL_DIM_CUSTOMER and columns == 24
     assert publications["personal"]["stderr"] == (
-        "publish: warning: this publication holds personal data (23 column(s) of dim_customer, "
+        "publish: warning: this publication holds personal data (24 column(s) of dim_customer, "
         f"identity_review_queue). Only {WHO} can read it: {serving}/crm.duckdb is mode 0600, "
         f"{serving}/parquet/{personal} is 0700 with its files 0600. Open it only as that user; publish without "
         "--include-pii to serve everyone (that also removes this publication's files)\n"
@@ -232,7 +238,7 @@ def test_personal_data_in_new_folders_and_exports_is_private(built: Warehouse, t
         f"postal_code). Only {WHO} can read it (mode 0600); hand it only to the CRM or e-mail tool and delete it once "
         "imported\n"
     )
-    assert out.read_text().startswith("customer_key,campaign_id,action,as_of_date,expected_value,first_name,")
+    assert out.read_text().startswith(GENERIC_HEADER + ",first_name,")
     # a file that was there, readable by everyone, is replaced by one only its owner can read
     existing = tmp_path / "existing.csv"
     existing.write_text("an older export\n")
@@ -287,7 +293,8 @@ def hostile_export(publications: dict, tmp_path_factory: pytest.TempPathFactory)
             "where campaign_id = 'value_retention' and customer_key = ?",
             [expected_value, key],
         )
-        rows[case] = (key, action, as_of, expected_value)
+        ids, channel = con.execute(IDS_AND_CHANNEL, [key, key, action]).fetchone()
+        rows[case] = (key, action, as_of, expected_value, ids, channel)
     con.close()
     out = work / "audience.csv"
     exported = script("scripts/export_audience.py", "value_retention", "--out", str(out), "--serving-dir", str(work))
@@ -298,15 +305,15 @@ def hostile_export(publications: dict, tmp_path_factory: pytest.TempPathFactory)
 @pytest.mark.parametrize("case", HOSTILE_CITIES)
 def test_export_writes_formulas_as_text(hostile_export: dict, case: str) -> None:
     city, cell = HOSTILE_CITIES[case]
-    key, action, as_of, expected_value = hostile_export["rows"][case]
+    key, action, as_of, expected_value, ids, channel = hostile_export["rows"][case]
     text = hostile_export["text"]
-    assert text.startswith("customer_key,campaign_id,action,as_of_date,expected_value,company_name,city,country\r\n")
+    assert text.startswith(GENERIC_HEADER + ",company_name,city,country\r\n")
     # the written line, exactly: the city has its single quote (inside the CSV quoting when it
     # needs quoting); the expected value, a number, is written as it is, minus sign and all
     line = [line for line in text.split("\r\n") if line.startswith(f"{key},")]
-    assert line == [f"{key},value_retention,{action},{as_of},{expected_value},,{cell},US"]
+    assert line == [f"{key},{ids},value_retention,{action},{channel},{as_of},{expected_value},,{cell},US"]
     parsed = [row for row in csv.reader(io.StringIO(text, newline="")) if row[0] == key]
-    assert parsed == [[key, "value_retention", action, str(as_of), expected_value, "", "'" + city, "US"]]
+    assert parsed == [[key, ids, "value_retention", action, channel, str(as_of), expected_value, "", "'" + city, "US"]]
 
 
 def start_publish(built: Warehouse, serving: Path) -> subprocess.Popen:

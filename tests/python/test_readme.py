@@ -34,7 +34,7 @@ STATE_MARTS = [
     "customer_loyalty_tiers",
     "customer_profitability",
     "customer_segments",
-    "customer_type_economics",
+    "economics_by_customer_type",
     "profitability_deciles",
     "segment_economics",
     "service_level_economics",

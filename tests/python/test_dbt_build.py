@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -204,28 +205,19 @@ def test_build_changed_selects_a_changed_model_and_what_reads_it(built_warehouse
     manifest["nodes"][changed]["raw_code"] += "\n-- an older version"  # as if its code had changed since
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "manifest.json").write_text(json.dumps(manifest))
-    # as a process of its own: dbt ls prints the list, which dbt run in this process does not capture
+    # as a process of its own (dbt ls prints the list, which dbt run in this process does not
+    # capture), starting from the build's parse: same folder and warehouse path, so the same profile
+    (tmp_path / "target").mkdir()
+    shutil.copy(warehouse.work / "target" / "partial_parse.msgpack", tmp_path / "target")
     dbt = [str(Path(sys.executable).parent / "dbt"), "ls", "--project-dir", str(REPO), "--profiles-dir", str(REPO)]
     listed = subprocess.run(
-        [
-            *dbt,
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--quiet",
-            "--select",
-            "state:modified+",
-            "--state",
-            str(tmp_path / "state"),
-            "--resource-type",
-            "model",
-        ],
+        [*dbt, "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet"]
+        + ["--select", "state:modified+", "--state", str(tmp_path / "state"), "--resource-type", "model"],
         capture_output=True,
         text=True,
         check=False,
-        cwd=tmp_path,
-        env={**os.environ, "DO_NOT_TRACK": "1", "CRM_WAREHOUSE_PATH": str(warehouse.path)},
+        cwd=warehouse.work,
+        env={**os.environ, "DO_NOT_TRACK": "1", "CRM_WAREHOUSE_PATH": os.path.relpath(warehouse.path, warehouse.work)},
     )
     assert listed.returncode == 0, listed.stdout[-3000:] + listed.stderr[-3000:]
     names = {line.rsplit(".", 1)[-1] for line in listed.stdout.split()}

@@ -115,7 +115,7 @@ browser: ## Make sure a headless Chromium is installed (for the report test)
 	else echo "make: the report test needs Chromium; install it (e.g. chromium-headless-shell) and run make test again"; exit 1; fi
 
 pytest: venv browser ## Python tests, including a full dbt build on a small generated data set
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 # lint and parse run beside pytest: its workers leave a core idle now and then (one waits on the
 # shared build, the last file runs alone), and lint fills it; any of the three failing fails make test

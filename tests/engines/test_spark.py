@@ -34,6 +34,7 @@ from conftest import (  # noqa: F401
 )
 from crm_warehouse.benchmark import hold_back_last_lines
 from crm_warehouse.engines.spark import session
+from crm_warehouse.loader.contract import CONTRACT
 
 NO_CLV_FIT = {"clv_fit": False}
 # what the segment history keeps, compared between the engines (recorded_at is wall-clock time)
@@ -114,7 +115,7 @@ def compared(duck: Warehouse) -> dict[str, list[str]]:
     for schema, table, column in duck.query(
         "select table_schema, table_name, column_name from information_schema.columns "
         "where table_schema in ('staging', 'marts') or (table_schema = 'raw' and table_name not in "
-        "('customers', 'products', 'transactions', 'interactions') and table_name not like '\\_%' escape '\\') "
+        f"({', '.join(repr(name) for name in CONTRACT)}) and table_name not like '\\_%' escape '\\') "
         "order by table_schema, table_name, ordinal_position"
     ):
         if column not in BUILD_TIME_COLUMNS:

@@ -11,7 +11,7 @@ select
     lower(trim(channel)) as channel,
     lower(trim(permission)) as permission,
     recorded_at,
-    _loaded_at as loaded_at,
+    _loaded_at as batch_loaded_at,
     coalesce(
         recorded_at > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), '_loaded_at') }},
         false

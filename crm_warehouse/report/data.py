@@ -13,7 +13,8 @@ QUERIES = Path(__file__).parent / "queries"
 # the charted data sets, each the rows of queries/NAME.sql; the single-row ones as one row
 DATA_SETS = (
     "whale_curve profit_deciles abc_economics rfm_grid rfm_segments lifecycle_mix cohort_retention churn_trend "
-    "data_quality clv_value_shift clv_calibration identity_resolution service_levels campaigns"
+    "data_quality quality_by_source customer_types channel_mix clv_value_shift clv_calibration identity_resolution "
+    "service_levels campaigns"
 ).split()
 SINGLE_ROWS = ("kpis", "clv_highlights")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import plotly.graph_objects as go
@@ -29,7 +30,7 @@ def figures(data: dict) -> dict[str, go.Figure]:
 def layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.Figure:
     fig.update_layout(
         height=height,
-        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        margin={"l": 60, "r": 20, "t": 40, "b": 50},  # room for the toolbar above the plot
         template="plotly_white",
         xaxis_title=x_title,
         yaxis_title=y_title,
@@ -37,6 +38,23 @@ def layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.
         font={"family": "system-ui, sans-serif", "size": 12},
     )
     return fig
+
+
+def money_axis(values: list, title: str) -> dict:
+    """A secondary axis from 0 with round ticks (1, 2 or 5 times a power of ten, four or five of
+    them) rather than plotly's split of the overlaid range into odd steps."""
+    top = max([v for v in values if v is not None] or [1])
+    step = 10 ** math.floor(math.log10(top / 4)) if top > 0 else 1
+    step = next(m * step for m in (1, 2, 5, 10) if top / (m * step) <= 5)
+    return {
+        "title": title,
+        "overlaying": "y",
+        "side": "right",
+        "range": [0, step * math.ceil(top * 1.15 / step)],
+        "dtick": step,
+        "tickformat": ",.0f" if step >= 1 else ",.2f",
+        "showgrid": False,
+    }
 
 
 def bar(x: list, y: list, name: str, colour: str | list[str], **more: object) -> go.Bar:
@@ -114,7 +132,7 @@ def abc_economics(data: dict) -> go.Figure:
     ).update_layout(
         barmode="group",
         yaxis={"tickformat": ".0%"},
-        yaxis2={"title": "cost to serve per customer", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        yaxis2=money_axis([r["cost_to_serve_per_customer"] for r in abc], "cost to serve per customer"),
     )
     return layout(fig, "ABC class", "share")
 
@@ -266,3 +284,86 @@ def identity_resolution(data: dict) -> go.Figure:
         ]
     ).update_layout(barmode="group")
     return layout(fig, "rule that linked the record", "count")
+
+
+@draws("customer_types")
+def customer_types(data: dict) -> go.Figure:
+    types = [r for r in data["customer_types"] if r["customer_count"]]
+    names = [r["customer_type"] for r in types]
+    cost = go.Scatter(
+        x=names,
+        y=[r["cost_to_serve_per_customer"] for r in types],
+        name="cost to serve per customer",
+        mode="lines+markers+text",
+        text=[money(r["cost_to_serve_per_customer"]) for r in types],
+        textposition="top center",
+        yaxis="y2",
+        line={"color": "#d6604d"},
+    )
+    fig = go.Figure(
+        [
+            bar(names, [r["customer_share"] for r in types], "share of customers", "#9ecae1"),
+            bar(names, [r["net_profit_share"] for r in types], "share of net profit", "#1b7837"),
+            cost,
+        ]
+    ).update_layout(
+        barmode="group",
+        yaxis={"tickformat": ".0%"},
+        yaxis2=money_axis([r["cost_to_serve_per_customer"] for r in types], "cost to serve per customer"),
+    )
+    return layout(fig, "customer type", "share")
+
+
+@draws("channel_mix")
+def channel_mix(data: dict) -> go.Figure:
+    mix = data["channel_mix"]
+    revenue_by_channel: dict[str, float] = {}
+    for r in mix:
+        revenue_by_channel[r["channel"]] = revenue_by_channel.get(r["channel"], 0) + r["revenue"]
+    channels = sorted(revenue_by_channel, key=lambda c: -revenue_by_channel[c])
+    cells = sorted(
+        {(r["abc_class"], r["lifecycle_stage"]) for r in mix},
+        key=lambda c: (ABC_ORDER.index(c[0]), STAGE_ORDER.index(c[1]) if c[1] in STAGE_ORDER else 99),
+    )
+    by_cell = {(r["abc_class"], r["lifecycle_stage"], r["channel"]): r for r in mix}
+
+    def text(row: dict | None) -> str:
+        if not row:
+            return ""
+        return f"{pct(row['revenue_share'])}<br>{money(row['cost_to_serve_per_order'])}/order"
+
+    heatmap = go.Heatmap(
+        x=channels,
+        y=[f"{abc} · {label(stage)}" for abc, stage in cells],
+        z=[[(by_cell.get((*cell, c)) or {}).get("revenue_share") for c in channels] for cell in cells],
+        text=[[text(by_cell.get((*cell, c))) for c in channels] for cell in cells],
+        texttemplate="%{text}",
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        colorbar={"title": "share of revenue", "tickformat": ".0%"},
+        hovertemplate="%{y}, %{x}: %{z:.1%} of revenue<extra></extra>",
+    )
+    fig = go.Figure(heatmap).update_yaxes(autorange="reversed")
+    return layout(fig, "sales channel", "ABC class · lifecycle stage", max(320, 34 * len(cells) + 100))
+
+
+@draws("quality_by_source")
+def quality_by_source(data: dict) -> go.Figure:
+    rows = data["quality_by_source"]
+    rules = sorted({(r["table_name"], r["rule_name"]) for r in rows})
+    sources = sorted({r["source_system"] for r in rows})
+    failing = {(r["source_system"], r["table_name"], r["rule_name"]): r["rows_failing"] for r in rows}
+    palette = ["#2166ac", "#d6604d", "#1b7837", "#762a83", "#e08214", "#878787", "#4393c3", "#b2182b"]
+    bars = [
+        go.Bar(
+            y=[f"{table}: {label(rule)}" for table, rule in rules],
+            x=[failing.get((source, *rule), 0) for rule in rules],
+            name=source,
+            orientation="h",
+            marker_color=palette[index % len(palette)],
+        )
+        for index, source in enumerate(sources)
+    ]
+    fig = go.Figure(bars).update_layout(barmode="stack").update_yaxes(autorange="reversed")
+    return layout(fig, "failing rows", "", max(320, 24 * len(rules) + 100))

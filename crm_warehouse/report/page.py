@@ -15,6 +15,8 @@ SECTIONS = (
     ("whale_curve", "Whale curve: who earns the profit"),
     ("profit_deciles", "Net profit by profit decile"),
     ("abc_economics", "ABC classes and what they cost to serve"),
+    ("customer_types", "Consumers, companies and government: what each type earns and costs"),
+    ("channel_mix", "Which channel serves which class at which lifecycle stage, at what cost"),
     ("rfm_grid", "RFM grid"),
     ("lifecycle_mix", "Lifecycle stage mix"),
     ("cohort_retention", "Cohort retention"),
@@ -25,6 +27,7 @@ SECTIONS = (
     ("service_levels", "Service levels: what serving each class costs against what it earns"),
     ("campaigns", "Campaign audiences within their budgets, with control groups"),
     ("data_quality", "Data-quality scorecard"),
+    ("quality_by_source", "Which source system delivers the failing rows"),
     ("identity_resolution", "Identity resolution"),
 )
 

@@ -232,3 +232,71 @@ def identity_resolution(data: dict) -> str | None:
         f"{data['kpis']['resolved_customers']:,} customers: {sum(r['record_count'] for r in merged):,} records were "
         f"merged with another, {by_rule}."
     )
+
+
+@reads("customer_types")
+def customer_types(data: dict) -> str | None:
+    types = sorted((r for r in data["customer_types"] if r["customer_count"]), key=lambda r: -r["customer_count"])
+    if not types:
+        return None
+    parts = [
+        f"{r['customer_type']} customers are {pct(r['customer_share'])} of customers and earn "
+        f"{pct(r['net_profit_share'])} of net profit, at {money(r['cost_to_serve_per_customer'])} cost to serve each"
+        for r in types
+    ]
+    return "; ".join(parts) + "."
+
+
+@reads("channel_mix")
+def channel_mix(data: dict) -> str | None:
+    mix = data["channel_mix"]
+    if not mix:
+        return None
+    totals: dict[str, list[float]] = {}
+    for r in mix:
+        total = totals.setdefault(r["channel"], [0.0, 0.0, 0.0])
+        total[0], total[1], total[2] = (
+            total[0] + r["revenue"],
+            total[1] + r["order_count"],
+            total[2] + r["cost_to_serve"],
+        )
+    revenue = sum(t[0] for t in totals.values())
+    ordered = [c for c in totals if totals[c][1]]
+    if not revenue or not ordered:
+        return None
+    main = max(totals, key=lambda c: totals[c][0])
+    dearest = max(ordered, key=lambda c: totals[c][2] / totals[c][1])
+    cheapest = min(ordered, key=lambda c: totals[c][2] / totals[c][1])
+    a_rows = [r for r in mix if r["abc_class"] == "A"]
+    a_main = ""
+    if a_rows:
+        a_revenue: dict[str, float] = {}
+        for r in a_rows:
+            a_revenue[r["channel"]] = a_revenue.get(r["channel"], 0) + r["revenue"]
+        a_channel = max(a_revenue, key=lambda c: a_revenue[c])
+        a_share = a_revenue[a_channel] / sum(a_revenue.values()) if sum(a_revenue.values()) else None
+        a_main = f"; A customers buy most through {a_channel} ({pct(a_share)} of their revenue)"
+    return (
+        f"{main.capitalize()} brings {pct(totals[main][0] / revenue)} of revenue{a_main}. Handling an order costs "
+        f"{money(totals[dearest][2] / totals[dearest][1])} through {dearest} against "
+        f"{money(totals[cheapest][2] / totals[cheapest][1])} through {cheapest} (returns included)."
+    )
+
+
+@reads("quality_by_source")
+def quality_by_source(data: dict) -> str | None:
+    rows = data["quality_by_source"]
+    if not rows:
+        return None
+    by_source: dict[str, int] = {}
+    for r in rows:
+        by_source[r["source_system"]] = by_source.get(r["source_system"], 0) + r["rows_failing"]
+    total = sum(by_source.values())
+    worst = max(by_source, key=lambda s: by_source[s])
+    rule = max((r for r in rows if r["source_system"] == worst), key=lambda r: r["rows_failing"])
+    return (
+        f"{worst} delivers the most failing rows: {by_source[worst]:,} of {total:,} "
+        f"({pct(by_source[worst] / total)}) across {len(by_source)} source systems; its most frequent problem is "
+        f"{label(rule['rule_name'])} on {rule['table_name']} ({rule['rows_failing']:,} rows, "
+        f"{pct(rule['share_of_rule_failures'])} of that rule's failures)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import shutil
@@ -181,3 +182,66 @@ def test_economics_by_customer_type_adds_up_each_types_customers(built_warehouse
             assert mart["revenue_share"] == pytest.approx(float(row["revenue"] / total_revenue))
         else:
             assert mart["revenue"] == 0 and mart["customer_share"] == 0
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier, or that month's last day when it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def test_channel_mix_recomputed_from_the_lines_and_the_seed_rates(built_warehouse: Built) -> None:
+    """channel_mix recomputed in Python from fct_sales and the seed's rates: each cell's orders (a
+    sale transaction, on its first day, through its channel), revenue, returned lines and handling
+    costs per channel over the 12-month window, for the customers with a sale in it."""
+    warehouse, result = built_warehouse
+    assert result.returncode == 0
+    as_of = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
+    start = months_before(as_of, 12)
+    rates = {}
+    for line in (Path(__file__).parents[2] / "seeds" / "cost_to_serve_channel_rates.csv").read_text().splitlines()[1:]:
+        channel, order_rate, return_rate = line.split(",")
+        rates[channel] = (Decimal(order_rate), Decimal(return_rate))
+    cell_of = {
+        key: (abc, stage)
+        for key, abc, stage in warehouse.query(
+            "select p.customer_key, s.abc_class, l.lifecycle_stage from marts.customer_profitability as p "
+            "join marts.customer_segments as s using (customer_key) "
+            "join marts.customer_lifecycle as l using (customer_key)"
+        )
+    }
+    orders: dict[tuple[str, str], tuple[dt.date, str]] = {}
+    cells: dict[tuple, dict] = {}
+    zero = {"customers": set(), "orders": 0, "revenue": Decimal(0), "returns": 0, "order_cost": Decimal(0)}
+    for key, transaction, day, channel, is_return, revenue in warehouse.query(
+        "select customer_key, transaction_id, transaction_date, coalesce(channel, 'unknown'), is_return, net_revenue "
+        "from marts.fct_sales"
+    ):
+        if not is_return:
+            first = orders.get((key, transaction))
+            orders[(key, transaction)] = min(first, (day, channel)) if first else (day, channel)
+        if key in cell_of and start < day <= as_of:
+            cell = cells.setdefault((*cell_of[key], channel), {**zero, "customers": set()})
+            cell["revenue"] += revenue
+            cell["returns"] += is_return
+    for (key, _), (day, channel) in orders.items():
+        if key in cell_of and start < day <= as_of:
+            cell = cells.setdefault((*cell_of[key], channel), {**zero, "customers": set()})
+            cell["orders"] += 1
+            cell["customers"].add(key)
+    mart = {
+        (row["abc_class"], row["lifecycle_stage"], row["channel"]): row
+        for row in warehouse.records("select * from marts.channel_mix")
+    }
+    assert set(mart) == set(cells) and len({channel for *_, channel in cells}) >= 4
+    for cell_key, cell in cells.items():
+        row, (order_rate, return_rate) = mart[cell_key], rates[cell_key[2]]
+        expected_cost = cell["orders"] * order_rate + cell["returns"] * return_rate
+        assert (row["customer_count"], row["order_count"], row["return_line_count"]) == (
+            len(cell["customers"]),
+            cell["orders"],
+            cell["returns"],
+        ), cell_key
+        assert (row["revenue"], row["cost_to_serve"]) == (cell["revenue"], expected_cost), cell_key
+        cell_revenue = sum(other["revenue"] for key, other in cells.items() if key[:2] == cell_key[:2])
+        assert row["revenue_share"] == pytest.approx(float(cell["revenue"] / cell_revenue)), cell_key

@@ -214,20 +214,20 @@ def test_every_column_of_every_relation_is_described(
 
 
 def test_the_quarantine_reasons_have_one_home(manifest: dict) -> None:
-    """The reasons live in macros/quality/quarantine_reasons.sql; the screening, the scorecard and the
-    accepted-values test read it. The docs block is prose, so it is checked against it here."""
+    """The reasons live in macros/quality/quarantine_reasons.sql; the screening, the scorecard's rule
+    counts and the accepted-values test read it. The docs block is prose, so it is checked against it here."""
     macro = manifest["macros"]["macro.crm_warehouse.quarantine_reasons"]["macro_sql"]
     codes = re.findall(r"'code': '(\w+)'", macro)
     assert len(codes) == 14
     documented = re.findall(r"`(\w+)`", manifest["docs"]["doc.crm_warehouse.reason_code"]["block_contents"])
     assert documented == codes, "the reason_code docs block lists the reasons in another order or misses one"
     screening = manifest["nodes"]["model.crm_warehouse.int_transactions__screened"]["raw_code"]
-    scorecard = manifest["nodes"]["model.crm_warehouse.data_quality_scorecard"]["raw_code"]
+    scorecard = manifest["nodes"]["model.crm_warehouse.int_quality__rule_counts_by_source"]["raw_code"]
     assert "quarantine_reasons()" in screening and "quarantine_reasons()" in scorecard
     # a code as a word of its own (is_return_beyond_sales is a column, not the code)
     by_hand = [code for code in codes if re.search(rf"\b{code}\b", screening)]
     assert not by_hand, "a reason written out by hand in the screening"
-    # the scorecard has an interactions rule that happens to share the name unknown_customer
+    # the rule counts have an interactions rule that happens to share the name unknown_customer
     by_hand = [code for code in codes if re.search(rf"\b{code}\b", scorecard) and code != "unknown_customer"]
     assert not by_hand, "written out by hand"
 

@@ -1,7 +1,8 @@
 -- What serving each customer cost, per day, from the seed rates: order handling per sale order
 -- (by its channel, on the order's date), return handling per returned line (by channel) and the
--- cost of each service interaction (by type). The one place the cost-to-serve rules live; the
--- profitability window and the monthly activity both sum it.
+-- cost of each service interaction (by type). The handling rules live in handling_cost_ctes
+-- (channel_mix reads them per channel); the profitability window and the monthly activity both
+-- sum this model.
 with
 
 sales as (
@@ -24,39 +25,27 @@ interaction_rates as (
     select * from {{ ref('cost_to_serve_interaction_rates') }}
 ),
 
--- an order is one sale transaction; its channel and date are those of its lines (a line
--- delivered without a channel is charged the rates of the seed row 'unknown')
-sale_orders as (
+-- orders and returned lines per customer, day and channel, at their channel's rates (the rule's
+-- one home, macros/cost_to_serve/handling_costs.sql), summed over the channels of each day
+{{ handling_cost_ctes('sales', 'channel_rates') }},
+
+daily_order_handling as (
     select
         customer_key,
-        transaction_id,
-        min(transaction_date) as activity_date,
-        coalesce(min(channel), 'unknown') as channel
-    from sales
-    where not is_return
-    group by customer_key, transaction_id
+        activity_date,
+        sum(order_count) as order_count,
+        sum(order_handling_cost) as order_handling_cost
+    from order_handling
+    group by customer_key, activity_date
 ),
 
-order_handling as (
+daily_return_handling as (
     select
-        sale_orders.customer_key,
-        sale_orders.activity_date,
-        count(*) as order_count,
-        sum(channel_rates.order_handling_cost) as order_handling_cost
-    from sale_orders
-    inner join channel_rates on sale_orders.channel = channel_rates.channel
-    group by sale_orders.customer_key, sale_orders.activity_date
-),
-
-return_handling as (
-    select
-        sales.customer_key,
-        sales.transaction_date as activity_date,
-        sum(channel_rates.return_handling_cost) as return_handling_cost
-    from sales
-    inner join channel_rates on coalesce(sales.channel, 'unknown') = channel_rates.channel
-    where sales.is_return
-    group by sales.customer_key, sales.transaction_date
+        customer_key,
+        activity_date,
+        sum(return_handling_cost) as return_handling_cost
+    from return_handling
+    group by customer_key, activity_date
 ),
 
 interaction_costs as (
@@ -78,12 +67,12 @@ customer_days as (
     select
         customer_key,
         activity_date
-    from order_handling
+    from daily_order_handling
     union
     select
         customer_key,
         activity_date
-    from return_handling
+    from daily_return_handling
     union
     select
         customer_key,
@@ -94,20 +83,20 @@ customer_days as (
 select
     customer_days.customer_key,
     customer_days.activity_date,
-    coalesce(order_handling.order_count, 0) as order_count,
-    cast(coalesce(order_handling.order_handling_cost, 0) as decimal(38, 2)) as order_handling_cost,
-    cast(coalesce(return_handling.return_handling_cost, 0) as decimal(38, 2)) as return_handling_cost,
+    coalesce(daily_order_handling.order_count, 0) as order_count,
+    cast(coalesce(daily_order_handling.order_handling_cost, 0) as decimal(38, 2)) as order_handling_cost,
+    cast(coalesce(daily_return_handling.return_handling_cost, 0) as decimal(38, 2)) as return_handling_cost,
     coalesce(interaction_costs.interaction_count, 0) as interaction_count,
     cast(coalesce(interaction_costs.interaction_cost, 0) as decimal(38, 2)) as interaction_cost
 from customer_days
-left join order_handling
+left join daily_order_handling
     on
-        customer_days.customer_key = order_handling.customer_key
-        and customer_days.activity_date = order_handling.activity_date
-left join return_handling
+        customer_days.customer_key = daily_order_handling.customer_key
+        and customer_days.activity_date = daily_order_handling.activity_date
+left join daily_return_handling
     on
-        customer_days.customer_key = return_handling.customer_key
-        and customer_days.activity_date = return_handling.activity_date
+        customer_days.customer_key = daily_return_handling.customer_key
+        and customer_days.activity_date = daily_return_handling.activity_date
 left join interaction_costs
     on
         customer_days.customer_key = interaction_costs.customer_key

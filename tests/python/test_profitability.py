@@ -190,14 +190,41 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def channel_cells(warehouse: Warehouse, cell_of: dict, start: dt.date, as_of: dt.date) -> dict[tuple, dict]:
+    """Per (ABC class, lifecycle stage, channel): the customers who placed an order, the orders
+    (a sale transaction, on its first day, through its first line's channel), revenue and
+    returned lines in the window (start, as_of], for the customers of cell_of."""
+    orders: dict[tuple[str, str], tuple[dt.date, str]] = {}
+    cells: dict[tuple, dict] = {}
+
+    def cell(key: str, channel: str) -> dict:
+        zero = {"customers": set(), "orders": 0, "revenue": Decimal(0), "returns": 0}
+        return cells.setdefault((*cell_of[key], channel), zero)
+
+    for key, transaction, day, channel, is_return, revenue in warehouse.query(
+        "select customer_key, transaction_id, transaction_date, coalesce(channel, 'unknown'), is_return, net_revenue "
+        "from marts.fct_sales"
+    ):
+        if not is_return:
+            first = orders.get((key, transaction))
+            orders[(key, transaction)] = min(first, (day, channel)) if first else (day, channel)
+        if key in cell_of and start < day <= as_of:
+            cell(key, channel)["revenue"] += revenue
+            cell(key, channel)["returns"] += is_return
+    for (key, _), (day, channel) in orders.items():
+        if key in cell_of and start < day <= as_of:
+            cell(key, channel)["orders"] += 1
+            cell(key, channel)["customers"].add(key)
+    return cells
+
+
 def test_channel_mix_recomputed_from_the_lines_and_the_seed_rates(built_warehouse: Built) -> None:
-    """channel_mix recomputed in Python from fct_sales and the seed's rates: each cell's orders (a
-    sale transaction, on its first day, through its channel), revenue, returned lines and handling
-    costs per channel over the 12-month window, for the customers with a sale in it."""
+    """channel_mix recomputed in Python from fct_sales and the seed's rates: each cell's orders,
+    revenue, returned lines and handling costs per channel over the 12-month window, for the
+    customers with a sale in it, and each channel's share of its cell's revenue."""
     warehouse, result = built_warehouse
     assert result.returncode == 0
     as_of = warehouse.scalar("select max(transaction_date) from marts.fct_sales")
-    start = months_before(as_of, 12)
     rates = {}
     for line in (Path(__file__).parents[2] / "seeds" / "cost_to_serve_channel_rates.csv").read_text().splitlines()[1:]:
         channel, order_rate, return_rate = line.split(",")
@@ -210,25 +237,7 @@ def test_channel_mix_recomputed_from_the_lines_and_the_seed_rates(built_warehous
             "join marts.customer_lifecycle as l using (customer_key)"
         )
     }
-    orders: dict[tuple[str, str], tuple[dt.date, str]] = {}
-    cells: dict[tuple, dict] = {}
-    zero = {"customers": set(), "orders": 0, "revenue": Decimal(0), "returns": 0, "order_cost": Decimal(0)}
-    for key, transaction, day, channel, is_return, revenue in warehouse.query(
-        "select customer_key, transaction_id, transaction_date, coalesce(channel, 'unknown'), is_return, net_revenue "
-        "from marts.fct_sales"
-    ):
-        if not is_return:
-            first = orders.get((key, transaction))
-            orders[(key, transaction)] = min(first, (day, channel)) if first else (day, channel)
-        if key in cell_of and start < day <= as_of:
-            cell = cells.setdefault((*cell_of[key], channel), {**zero, "customers": set()})
-            cell["revenue"] += revenue
-            cell["returns"] += is_return
-    for (key, _), (day, channel) in orders.items():
-        if key in cell_of and start < day <= as_of:
-            cell = cells.setdefault((*cell_of[key], channel), {**zero, "customers": set()})
-            cell["orders"] += 1
-            cell["customers"].add(key)
+    cells = channel_cells(warehouse, cell_of, months_before(as_of, 12), as_of)
     mart = {
         (row["abc_class"], row["lifecycle_stage"], row["channel"]): row
         for row in warehouse.records("select * from marts.channel_mix")

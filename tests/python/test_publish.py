@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from conftest import NO_TESTS, REPO, DataSet, Warehouse, load
+from crm_warehouse.report.page import SECTIONS
 from serving_helpers import (
     PYTHON,
     backfill,
@@ -195,7 +196,7 @@ def test_report_renders_offline_in_a_browser(report: dict) -> None:
     assert console == [], console
     assert '<div id="report-errors"></div>' in dom.stdout
     charts = re.findall(r'<div id="chart-([a-z_]+)"', dom.stdout)
-    assert len(charts) == 14
+    assert charts == [key for key, _ in SECTIONS]
     for chart in charts:
         body = dom.stdout.split(f'<div id="chart-{chart}"', 1)[1][:200000]
         assert re.search(r'<svg class="main-svg"', body), f"{chart} has no rendered SVG"
@@ -359,8 +360,8 @@ def test_killed_or_failed_build_publishes_nothing(served: dict) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    for line in build.stdout:  # kill it once it has rebuilt part of the marts
-        if "fct_sales" in line and "OK created" in line:
+    for line in build.stdout:  # kill it once it has rebuilt a first model: the ledger says running
+        if "OK created" in line:
             break
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=60)

@@ -25,6 +25,7 @@ STATE_MARTS = [
     "campaign_assignments",
     "campaign_candidates",
     "campaign_summary",
+    "channel_mix",
     "churn_summary",
     "clv_calibration",
     "clv_model_parameters",

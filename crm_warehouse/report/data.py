@@ -16,7 +16,7 @@ DATA_SETS = (
     "data_quality quality_by_source customer_types channel_mix clv_value_shift clv_calibration identity_resolution "
     "service_levels campaigns"
 ).split()
-SINGLE_ROWS = ("kpis", "clv_highlights")
+SINGLE_ROWS = ("kpis", "clv_highlights", "settings")
 
 
 class ReportError(Exception):

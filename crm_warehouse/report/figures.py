@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from crm_warehouse.report.formatting import label, money, pct
+from crm_warehouse.report.formatting import currency_of, label, money, pct
 
 ABC_ORDER = ["A", "B", "C", "none"]
 STAGE_ORDER = ["new", "active", "reactivated", "at_risk", "churned"]
@@ -132,7 +133,9 @@ def abc_economics(data: dict) -> go.Figure:
     ).update_layout(
         barmode="group",
         yaxis={"tickformat": ".0%"},
-        yaxis2=money_axis([r["cost_to_serve_per_customer"] for r in abc], "cost to serve per customer"),
+        yaxis2=money_axis(
+            [r["cost_to_serve_per_customer"] for r in abc], f"cost to serve per customer ({currency_of(data)})"
+        ),
     )
     return layout(fig, "ABC class", "share")
 
@@ -232,16 +235,38 @@ def clv_calibration(data: dict) -> go.Figure:
 
 @draws("service_levels")
 def service_levels(data: dict) -> go.Figure:
-    levels = data["service_levels"]
+    """Two panels with their own scales: what each class earns is often 50 times what its service
+    policy costs, which would leave the policy's bars invisible on one axis."""
+    levels, cur = data["service_levels"], currency_of(data)
     classes = [f"{r['abc_class']}: {label(r['service_level'])}" for r in levels]
-    fig = go.Figure(
-        [
-            bar(classes, [r["net_profit"] for r in levels], "net profit in the window", "#1b7837"),
-            bar(classes, [r["window_policy_cost"] for r in levels], "service policy cost in the window", "#d6604d"),
-            bar(classes, [r["predicted_clv"] for r in levels], "predicted value over the CLV horizon", "#9ecae1"),
-        ]
-    ).update_layout(barmode="group")
-    return layout(fig, "ABC class and its service level", "money")
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("what each class earns and is predicted to bring", "what its service policy costs"),
+        horizontal_spacing=0.12,
+    )
+    fig.add_trace(bar(classes, [r["net_profit"] for r in levels], "net profit in the window", "#1b7837"), 1, 1)
+    fig.add_trace(
+        bar(classes, [r["predicted_clv"] for r in levels], "predicted value over the CLV horizon", "#9ecae1"), 1, 1
+    )
+    policy = [r["window_policy_cost"] for r in levels]
+    fig.add_trace(
+        bar(
+            classes,
+            policy,
+            "service policy cost in the window",
+            "#d6604d",
+            text=[money(v) for v in policy],
+            textposition="outside",
+            cliponaxis=False,
+        ),
+        1,
+        2,
+    )
+    layout(fig.update_layout(barmode="group"), "", "", 400)
+    fig.update_yaxes(tickformat="~s", title_text=cur, row=1, col=1)
+    fig.update_yaxes(tickformat="~s", title_text=cur, row=1, col=2)
+    return fig
 
 
 @draws("campaigns")
@@ -262,14 +287,18 @@ def campaigns(data: dict) -> go.Figure:
 def data_quality(data: dict) -> go.Figure:
     rules = data["data_quality"]
     failing = go.Bar(
-        y=[f"{r['table_name']}: {r['rule_name']}" for r in rules],
+        y=[f"{r['table_name']}: {label(r['rule_name'])}" for r in rules],
         x=[r["failing_share"] for r in rules],
         orientation="h",
         marker_color=["#b2182b" if r["rows_failing"] else "#1b7837" for r in rules],
         text=[f"{r['rows_failing']:,} of {r['rows_checked']:,}" for r in rules],
         textposition="outside",
+        cliponaxis=False,
     )
-    fig = go.Figure(failing).update_xaxes(tickformat=".1%").update_yaxes(autorange="reversed")
+    # room right of the longest bar for its label
+    widest = max([r["failing_share"] for r in rules] or [0])
+    fig = go.Figure(failing).update_xaxes(tickformat=".1%", range=[0, max(widest * 1.3, 0.01)])
+    fig.update_yaxes(autorange="reversed")
     return layout(fig, "share of rows failing", "", max(320, 24 * len(rules) + 80))
 
 
@@ -309,7 +338,9 @@ def customer_types(data: dict) -> go.Figure:
     ).update_layout(
         barmode="group",
         yaxis={"tickformat": ".0%"},
-        yaxis2=money_axis([r["cost_to_serve_per_customer"] for r in types], "cost to serve per customer"),
+        yaxis2=money_axis(
+            [r["cost_to_serve_per_customer"] for r in types], f"cost to serve per customer ({currency_of(data)})"
+        ),
     )
     return layout(fig, "customer type", "share")
 

@@ -9,7 +9,7 @@ import json
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from crm_warehouse.report.formatting import money, pct, plain
+from crm_warehouse.report.formatting import currency_of, money, pct, plain
 
 SECTIONS = (
     ("whale_curve", "Whale curve: who earns the profit"),
@@ -60,7 +60,8 @@ window.addEventListener("error", function (event) {{
 <body>
 <div id="report-errors"></div>
 <h1>Customer value report</h1>
-<p class="meta">As of {as_of} &middot; publication {publication_id} &middot; built {built_at} UTC</p>
+<p class="meta">As of {as_of} &middot; amounts in {currency} &middot; publication {publication_id}
+&middot; built {built_at} UTC</p>
 <p class="reading" data-chart="kpis">{kpi_sentence}</p>
 <div class="kpis">{kpi_tiles}</div>
 {sections}
@@ -70,13 +71,13 @@ window.addEventListener("error", function (event) {{
 """
 
 
-def kpi_tiles(kpis: dict) -> str:
+def kpi_tiles(kpis: dict, currency: str) -> str:
     tiles = [
         ("customers", f"{kpis['resolved_customers']:,}", "resolved customers"),
         ("window", f"{kpis['customers_in_window']:,}", "bought in the window"),
-        ("revenue", money(kpis["revenue"]), "revenue in the window"),
-        ("net_profit", money(kpis["net_profit"]), "net profit after cost to serve"),
-        ("cost_to_serve", money(kpis["cost_to_serve"]), "cost to serve"),
+        ("revenue", money(kpis["revenue"], currency), "revenue in the window"),
+        ("net_profit", money(kpis["net_profit"], currency), "net profit after cost to serve"),
+        ("cost_to_serve", money(kpis["cost_to_serve"], currency), "cost to serve"),
         ("loss_making", f"{kpis['loss_making_customers']:,}", "loss-making customers"),
         ("live", f"{kpis['live_customers']:,}", "new, active or reactivated"),
         ("churn", pct(kpis["latest_month_churn_rate"], 1), f"churn in {str(kpis['latest_month'])[:7]}"),
@@ -105,7 +106,8 @@ def render(data: dict, said: dict[str, str], figs: dict[str, go.Figure]) -> str:
         built_at=html.escape(str(publication["built_at"])[:19]),
         plotly_js=get_plotlyjs(),
         kpi_sentence=html.escape(said["kpis"]),
-        kpi_tiles=kpi_tiles(data["kpis"]),
+        kpi_tiles=kpi_tiles(data["kpis"], currency_of(data)),
+        currency=html.escape(currency_of(data) or "one currency"),
         sections="\n".join(sections),
         data_json=data_json,
     )

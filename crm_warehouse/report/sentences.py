@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crm_warehouse.report.formatting import label, money, pct
+from crm_warehouse.report.formatting import currency_of, label, money, pct
 
 Reader = Callable[[dict], str | None]
 READERS: dict[str, Reader] = {}
@@ -25,11 +25,12 @@ def sentences(data: dict) -> dict[str, str]:
 
 @reads("kpis")
 def kpis(data: dict) -> str:
+    cur = currency_of(data)
     k = data["kpis"]
     return (
         f"As of {data['publication']['as_of_date']}, {k['customers_in_window']:,} customers bought in the "
-        f"profitability window: revenue {money(k['revenue'])}, net profit after cost to serve "
-        f"{money(k['net_profit'])}; {k['loss_making_customers']:,} of them lost money."
+        f"profitability window: revenue {money(k['revenue'], cur)}, net profit after cost to serve "
+        f"{money(k['net_profit'], cur)}; {k['loss_making_customers']:,} of them lost money."
     )
 
 
@@ -62,15 +63,17 @@ def profit_deciles(data: dict) -> str | None:
 
 @reads("abc_economics")
 def abc_economics(data: dict) -> str | None:
+    cur = currency_of(data)
     abc = {r["abc_class"]: r for r in data["abc_economics"]}
     if "A" not in abc or "C" not in abc:
         return None
     a, c = abc["A"], abc["C"]
     return (
         f"A customers are {pct(a['customer_share'])} of customers and earn {pct(a['net_profit_share'])} of net "
-        f"profit; serving a C customer costs {money(c['cost_to_serve_per_customer'])} "
+        f"profit; serving a C customer costs {money(c['cost_to_serve_per_customer'], cur)} "
         f"({pct(c['cost_to_serve_share_of_revenue'], 1)} of their revenue) against "
-        f"{money(a['cost_to_serve_per_customer'])} ({pct(a['cost_to_serve_share_of_revenue'], 1)}) for an A customer."
+        f"{money(a['cost_to_serve_per_customer'], cur)} ({pct(a['cost_to_serve_share_of_revenue'], 1)}) "
+        "for an A customer."
     )
 
 
@@ -123,10 +126,21 @@ def churn_trend(data: dict) -> str | None:
     if not churn:
         return None
     recent = [r["churn_rate"] for r in churn[-12:] if r["churn_rate"] is not None]
-    return (
+    said = (
         f"Monthly churn averaged {pct(sum(recent) / len(recent) if recent else None, 1)} over the last "
         f"{len(recent)} months and was {pct(churn[-1]['churn_rate'], 1)} in {churn[-1]['calendar_month'][:7]}."
     )
+    # the first months show no churn by definition: say so rather than leave a flat line unexplained
+    first_churn = next((r["calendar_month"][:7] for r in churn if r["churned_customers"]), None)
+    quiet = [r for r in churn if first_churn is None or r["calendar_month"][:7] < first_churn]
+    days = (data.get("settings") or {}).get("churn_days")
+    if len(quiet) >= 3 and days:
+        said += (
+            f" The line is at 0 until {first_churn or 'the last month'}: a customer churns only when "
+            f"{days} days have passed since their last purchase, so nobody can churn in the data's first "
+            f"{days} days."
+        )
+    return said
 
 
 @reads("segment_migration")
@@ -150,14 +164,15 @@ def segment_migration(data: dict) -> str:
 
 @reads("clv_value_shift")
 def clv_value_shift(data: dict) -> str:
+    cur = currency_of(data)
     highlights = data["clv_highlights"]
     if not data["clv_value_shift"] or highlights["median_a_predicted_clv"] is None:
         return "Too little data to fit the CLV models (see clv_model_parameters)."
     return (
         f"{highlights['c_customers_above_median_a']:,} of today's {highlights['c_customers']:,} C customers are "
         f"predicted to be worth more over the next year than today's median A customer "
-        f"({money(highlights['median_a_predicted_clv'])}); all customers together are predicted to bring "
-        f"{money(highlights['total_predicted_clv'])}."
+        f"({money(highlights['median_a_predicted_clv'], cur)}); all customers together are predicted to bring "
+        f"{money(highlights['total_predicted_clv'], cur)}."
     )
 
 
@@ -194,13 +209,14 @@ def service_levels(data: dict) -> str | None:
 
 @reads("campaigns")
 def campaigns(data: dict) -> str | None:
+    cur = currency_of(data)
     listed = data["campaigns"]
     if not listed:
         return None
     parts = [
         f"{r['campaign_id']} contacts {r['treatment_customers']:,} of {r['eligible_customers']:,} eligible customers "
-        f"({r['control_customers']:,} held out as control) for {money(r['treatment_contact_cost'])}, expecting "
-        f"{money(r['treatment_expected_value'])}"
+        f"({r['control_customers']:,} held out as control) for {money(r['treatment_contact_cost'], cur)}, expecting "
+        f"{money(r['treatment_expected_value'], cur)}"
         for r in listed
     ]
     return "; ".join(parts) + "."
@@ -236,12 +252,14 @@ def identity_resolution(data: dict) -> str | None:
 
 @reads("customer_types")
 def customer_types(data: dict) -> str | None:
+    cur = currency_of(data)
     types = sorted((r for r in data["customer_types"] if r["customer_count"]), key=lambda r: -r["customer_count"])
     if not types:
         return None
     parts = [
         f"{r['customer_type']} customers are {pct(r['customer_share'])} of customers and earn "
-        f"{pct(r['net_profit_share'])} of net profit, at {money(r['cost_to_serve_per_customer'])} cost to serve each"
+        f"{pct(r['net_profit_share'])} of net profit, at {money(r['cost_to_serve_per_customer'], cur)} "
+        "cost to serve each"
         for r in types
     ]
     return "; ".join(parts) + "."
@@ -249,6 +267,7 @@ def customer_types(data: dict) -> str | None:
 
 @reads("channel_mix")
 def channel_mix(data: dict) -> str | None:
+    cur = currency_of(data)
     mix = data["channel_mix"]
     if not mix:
         return None
@@ -278,8 +297,8 @@ def channel_mix(data: dict) -> str | None:
         a_main = f"; A customers buy most through {a_channel} ({pct(a_share)} of their revenue)"
     return (
         f"{main.capitalize()} brings {pct(totals[main][0] / revenue)} of revenue{a_main}. Handling an order costs "
-        f"{money(totals[dearest][2] / totals[dearest][1])} through {dearest} against "
-        f"{money(totals[cheapest][2] / totals[cheapest][1])} through {cheapest} (returns included)."
+        f"{money(totals[dearest][2] / totals[dearest][1], cur)} through {dearest} against "
+        f"{money(totals[cheapest][2] / totals[cheapest][1], cur)} through {cheapest} (returns included)."
     )
 
 

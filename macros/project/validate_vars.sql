@@ -21,6 +21,8 @@
         {'name': 'as_of_date', 'kind': 'date', 'nullable': true},
         {'name': 'history_start_date', 'kind': 'date', 'nullable': true},
         {'name': 'record_history_month_ends', 'kind': 'rules'},
+        {'name': 'currency', 'kind': 'pattern', 'regex': '^[A-Z]{3}$',
+         'words': 'a three-letter currency code in capitals, such as USD, EUR or GBP'},
         {'name': 'profitability_window_months', 'kind': 'whole', 'min': 1},
         {'name': 'abc_value_metric', 'kind': 'choice', 'values': ['net_profit', 'gross_profit', 'revenue']},
         {'name': 'abc_a_share', 'kind': 'share'},

@@ -89,6 +89,8 @@ def test_mf_query_on_the_serving_copy_equals_the_marts(metrics_project: tuple[Pa
         "select date_trunc('month', transaction_date), sum(net_revenue), count(distinct customer_key) "
         "from marts.fct_sales group by 1 order by 1"
     )
-    got = sorted((row["metric_time__month"][:10], round(Decimal(row["revenue"]), 2), int(row["customers"])) for row in monthly)
+    got = sorted(
+        (row["metric_time__month"][:10], round(Decimal(row["revenue"]), 2), int(row["customers"])) for row in monthly
+    )
     assert got == [(str(month)[:10], revenue, customers) for month, revenue, customers in by_month]
     assert len(got) >= 12

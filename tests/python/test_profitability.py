@@ -120,6 +120,7 @@ BAD_VARS = (
         "identity_review_weight": (12, "identity_review_weight (12) and identity_match_weight (0) must be numbers"),
         "trust_returns_beyond_sales": ("maybe", "trust_returns_beyond_sales is 'maybe'; it must be true or false"),
         "phone_national_length": (3, "phone_national_length is '3'; it must be a whole number from 4 to 15"),
+        "currency": ("euro", "currency is 'euro'; it must be a three-letter currency code in capitals"),
         "identity_organisation_customer_types": (
             ["B2B'"],
             "identity_organisation_customer_types is '[\"B2B'\"]'; it must be a list of words",

@@ -3,7 +3,7 @@ hand-worked numbers (no warehouse): what a business reader is told is checked wo
 
 from __future__ import annotations
 
-from crm_warehouse.report.sentences import channel_mix, customer_types, quality_by_source
+from crm_warehouse.report.sentences import channel_mix, churn_trend, customer_types, quality_by_source
 
 
 def cell(abc: str, stage: str, channel: str, revenue: float, orders: int, cost: float) -> dict:
@@ -43,9 +43,9 @@ def test_customer_types_reads_every_type_with_customers_largest_first() -> None:
         {"customer_type": "B2G", "customer_count": 0, "customer_share": 0.0, "net_profit_share": 0.0,
          "cost_to_serve_per_customer": None},
     ]  # fmt: skip
-    assert customer_types({"customer_types": types}) == (
-        "B2C customers are 80% of customers and earn 45% of net profit, at 12.50 cost to serve each; "
-        "B2B customers are 20% of customers and earn 55% of net profit, at 310 cost to serve each."
+    assert customer_types({"customer_types": types, "settings": {"currency": "EUR"}}) == (
+        "B2C customers are 80% of customers and earn 45% of net profit, at EUR 12.50 cost to serve each; "
+        "B2B customers are 20% of customers and earn 55% of net profit, at EUR 310 cost to serve each."
     )
 
 
@@ -66,3 +66,20 @@ def test_quality_by_source_names_the_source_with_the_most_failing_rows_and_its_w
         "problem is invalid email on customers (50 rows, 62% of that rule's failures)."
     )
     assert quality_by_source({"quality_by_source": []}) is None
+
+
+def test_churn_trend_explains_the_months_before_anyone_could_churn() -> None:
+    months = [f"2022-{m:02d}-01" for m in range(1, 13)] + ["2023-01-01", "2023-02-01"]
+    churn = [{"calendar_month": m, "churned_customers": 0, "churn_rate": 0.0} for m in months[:12]]
+    churn += [
+        {"calendar_month": "2023-01-01", "churned_customers": 4, "churn_rate": 0.04},
+        {"calendar_month": "2023-02-01", "churned_customers": 2, "churn_rate": 0.02},
+    ]
+    said = churn_trend({"churn_trend": churn, "settings": {"churn_days": 365}})
+    # the last 12 months: ten at 0, then 4% and 2%: 0.5% on average
+    assert said == (
+        "Monthly churn averaged 0.5% over the last 12 months and was 2.0% in 2023-02. The line is at 0 until "
+        "2023-01: a customer churns only when 365 days have passed since their last purchase, so nobody can "
+        "churn in the data's first 365 days."
+    )
+    assert "The line is at 0" not in (churn_trend({"churn_trend": churn[10:], "settings": {"churn_days": 365}}) or "")

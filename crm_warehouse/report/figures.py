@@ -361,6 +361,8 @@ def channel_mix(data: dict) -> go.Figure:
     def text(row: dict | None) -> str:
         if not row:
             return ""
+        if not row["order_count"]:
+            return f"{pct(row['revenue_share'])}<br>returns only"
         return f"{pct(row['revenue_share'])}<br>{money(row['cost_to_serve_per_order'])}/order"
 
     heatmap = go.Heatmap(

@@ -134,9 +134,9 @@ def churn_trend(data: dict) -> str | None:
     first_churn = next((r["calendar_month"][:7] for r in churn if r["churned_customers"]), None)
     quiet = [r for r in churn if first_churn is None or r["calendar_month"][:7] < first_churn]
     days = (data.get("settings") or {}).get("churn_days")
-    if len(quiet) >= 3 and days:
+    if first_churn and len(quiet) >= 3 and days:
         said += (
-            f" The line is at 0 until {first_churn or 'the last month'}: a customer churns only when "
+            f" The line is at 0 until {first_churn}: a customer churns only when "
             f"{days} days have passed since their last purchase, so nobody can churn in the data's first "
             f"{days} days."
         )
@@ -295,11 +295,13 @@ def channel_mix(data: dict) -> str | None:
         a_channel = max(a_revenue, key=lambda c: a_revenue[c])
         a_share = a_revenue[a_channel] / sum(a_revenue.values()) if sum(a_revenue.values()) else None
         a_main = f"; A customers buy most through {a_channel} ({pct(a_share)} of their revenue)"
-    return (
-        f"{main.capitalize()} brings {pct(totals[main][0] / revenue)} of revenue{a_main}. Handling an order costs "
-        f"{money(totals[dearest][2] / totals[dearest][1], cur)} through {dearest} against "
-        f"{money(totals[cheapest][2] / totals[cheapest][1], cur)} through {cheapest} (returns included)."
-    )
+    said = f"{main.capitalize()} brings {pct(totals[main][0] / revenue)} of revenue{a_main}."
+    if dearest != cheapest:
+        said += (
+            f" Handling an order costs {money(totals[dearest][2] / totals[dearest][1], cur)} through {dearest} "
+            f"against {money(totals[cheapest][2] / totals[cheapest][1], cur)} through {cheapest} (returns included)."
+        )
+    return said
 
 
 @reads("quality_by_source")
@@ -314,8 +316,8 @@ def quality_by_source(data: dict) -> str | None:
     worst = max(by_source, key=lambda s: by_source[s])
     rule = max((r for r in rows if r["source_system"] == worst), key=lambda r: r["rows_failing"])
     return (
-        f"{worst} delivers the most failing rows: {by_source[worst]:,} of {total:,} "
-        f"({pct(by_source[worst] / total)}) across {len(by_source)} source systems; its most frequent problem is "
+        f"{worst} delivers the most rule failures (a row failing two rules counts twice): {by_source[worst]:,} "
+        f"of {total:,} ({pct(by_source[worst] / total)}) across {len(by_source)} source systems; its most frequent is "
         f"{label(rule['rule_name'])} on {rule['table_name']} ({rule['rows_failing']:,} rows, "
         f"{pct(rule['share_of_rule_failures'])} of that rule's failures)."
     )

@@ -32,6 +32,10 @@ def test_channel_mix_names_the_main_channel_the_a_customers_channel_and_the_dear
         "costs 12.00 through dealer against 1.50 through store (returns included)."
     )
     assert channel_mix({"channel_mix": []}) is None
+    # one channel: nothing to compare its order cost with
+    assert channel_mix({"channel_mix": mix[:1]}) == (
+        "Web brings 100% of revenue; A customers buy most through web (100% of their revenue)."
+    )
 
 
 def test_customer_types_reads_every_type_with_customers_largest_first() -> None:
@@ -62,8 +66,8 @@ def test_quality_by_source_names_the_source_with_the_most_failing_rows_and_its_w
          "rows_failing": 5, "share_of_rule_failures": 1 / 3},
     ]  # fmt: skip
     assert quality_by_source({"quality_by_source": rows}) == (
-        "dealer_portal delivers the most failing rows: 55 of 95 (58%) across 2 source systems; its most frequent "
-        "problem is invalid email on customers (50 rows, 62% of that rule's failures)."
+        "dealer_portal delivers the most rule failures (a row failing two rules counts twice): 55 of 95 (58%) across "
+        "2 source systems; its most frequent is invalid email on customers (50 rows, 62% of that rule's failures)."
     )
     assert quality_by_source({"quality_by_source": []}) is None
 
@@ -83,3 +87,5 @@ def test_churn_trend_explains_the_months_before_anyone_could_churn() -> None:
         "churn in the data's first 365 days."
     )
     assert "The line is at 0" not in (churn_trend({"churn_trend": churn[10:], "settings": {"churn_days": 365}}) or "")
+    # no churn at all yet: no month to name
+    assert "The line is at 0" not in (churn_trend({"churn_trend": churn[:12], "settings": {"churn_days": 365}}) or "")

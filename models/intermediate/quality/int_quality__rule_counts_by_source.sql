@@ -151,16 +151,28 @@ customer_rules as (
 
 -- a customer's records after its first (by creation time, then source and id) are the
 -- duplicates: the source that delivered a customer the warehouse already knew
+-- (one creation time per record: the raw rows of a record's versions would count it twice)
+record_created as (
+    select
+        source_system,
+        customer_id,
+        min(created_at) as created_at
+    from customers
+    group by source_system, customer_id
+),
+
 ordered_records as (
     select
         identity_map.*,
         row_number() over (
             partition by identity_map.customer_key
-            order by customers.created_at nulls last, identity_map.source_system, identity_map.customer_id
+            order by record_created.created_at nulls last, identity_map.source_system, identity_map.customer_id
         ) as record_order
     from identity_map
-    left join customers
-        on identity_map.source_system = customers.source_system and identity_map.customer_id = customers.customer_id
+    left join record_created
+        on
+            identity_map.source_system = record_created.source_system
+            and identity_map.customer_id = record_created.customer_id
 ),
 
 record_rules as (
@@ -188,13 +200,13 @@ transaction_rules as (
 
 trusted_line_rules as (
     select
-        source_system,
+        coalesce(source_system, 'unknown') as source_system,
         count(*) as rows_checked,
         {{ count_where("loaded_at > " ~ dbt.dateadd('hour', late_hours, 'transaction_at')) }} as late_arriving_line,
         {{ count_where('is_return_beyond_sales') }} as trusted_return_beyond_sales
     from screened
     where reason_count = 0
-    group by source_system
+    group by coalesce(source_system, 'unknown')
 ),
 
 permission_rules as (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Warehouse
+from conftest import Warehouse, plain
 
 Built = tuple[Warehouse, subprocess.CompletedProcess]
 STATE = ["--selector", "customer_state"]
@@ -95,6 +95,12 @@ def test_abc_value_metric_var_switches_the_ranking_value(warehouse_copy: Warehou
         if revenue > 0 and running <= Decimal("0.8") * positive_total:
             expected_a.add(key)
     assert {key for key, cls in after.items() if cls == "A"} == expected_a
+
+
+def test_a_bad_duckdb_thread_count_is_refused_by_name(warehouse_copy: Warehouse) -> None:
+    result = warehouse_copy.dbt("run", "--select", "dim_date", env={"CRM_DUCKDB_THREADS": "two"})
+    assert result.returncode != 0
+    assert "CRM_DUCKDB_THREADS is 'two'; it must be a whole number of threads >= 1" in plain(result)
 
 
 # Bad settings, each with the message that must name it. validate_vars reports every problem

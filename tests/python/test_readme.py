@@ -109,7 +109,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("CRM_", "DBT_", "DEMO_", "HISTORY_", "MAKE", "MFLAGS"))
+        if not key.startswith(("CRM_", "DBT_", "DEMO_", "HISTORY_", "MAKE", "MFLAGS")) or key == "CRM_DUCKDB_THREADS"
     }
     env.update(SMALL_DEMO, DO_NOT_TRACK="1")
     history_before = None

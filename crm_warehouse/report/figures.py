@@ -110,34 +110,39 @@ def profit_deciles(data: dict) -> go.Figure:
     return layout(fig, "profit decile (1 = most profitable tenth)", "share of net profit")
 
 
-@draws("abc_economics")
-def abc_economics(data: dict) -> go.Figure:
-    abc = sorted(data["abc_economics"], key=lambda r: ABC_ORDER.index(r["abc_class"]))
-    classes = [r["abc_class"] for r in abc]
+def shares_and_cost(rows: list[dict], segment: str, x_title: str, currency: str) -> go.Figure:
+    """Per segment (segment_economics_by's rows): its share of customers and of net profit as
+    bars, and the cost to serve a customer as a line on a money axis of its own."""
+    names = [r[segment] for r in rows]
+    per_customer = [r["cost_to_serve_per_customer"] for r in rows]
     cost = go.Scatter(
-        x=classes,
-        y=[r["cost_to_serve_per_customer"] for r in abc],
+        x=names,
+        y=per_customer,
         name="cost to serve per customer",
         mode="lines+markers+text",
-        text=[money(r["cost_to_serve_per_customer"]) for r in abc],
+        text=[money(value) for value in per_customer],
         textposition="top center",
         yaxis="y2",
         line={"color": "#d6604d"},
     )
     fig = go.Figure(
         [
-            bar(classes, [r["customer_share"] for r in abc], "share of customers", "#9ecae1"),
-            bar(classes, [r["net_profit_share"] for r in abc], "share of net profit", "#1b7837"),
+            bar(names, [r["customer_share"] for r in rows], "share of customers", "#9ecae1"),
+            bar(names, [r["net_profit_share"] for r in rows], "share of net profit", "#1b7837"),
             cost,
         ]
     ).update_layout(
         barmode="group",
         yaxis={"tickformat": ".0%"},
-        yaxis2=money_axis(
-            [r["cost_to_serve_per_customer"] for r in abc], f"cost to serve per customer ({currency_of(data)})"
-        ),
+        yaxis2=money_axis(per_customer, f"cost to serve per customer ({currency})"),
     )
-    return layout(fig, "ABC class", "share")
+    return layout(fig, x_title, "share")
+
+
+@draws("abc_economics")
+def abc_economics(data: dict) -> go.Figure:
+    abc = sorted(data["abc_economics"], key=lambda r: ABC_ORDER.index(r["abc_class"]))
+    return shares_and_cost(abc, "abc_class", "ABC class", currency_of(data))
 
 
 @draws("rfm_grid")
@@ -318,31 +323,7 @@ def identity_resolution(data: dict) -> go.Figure:
 @draws("customer_types")
 def customer_types(data: dict) -> go.Figure:
     types = [r for r in data["customer_types"] if r["customer_count"]]
-    names = [r["customer_type"] for r in types]
-    cost = go.Scatter(
-        x=names,
-        y=[r["cost_to_serve_per_customer"] for r in types],
-        name="cost to serve per customer",
-        mode="lines+markers+text",
-        text=[money(r["cost_to_serve_per_customer"]) for r in types],
-        textposition="top center",
-        yaxis="y2",
-        line={"color": "#d6604d"},
-    )
-    fig = go.Figure(
-        [
-            bar(names, [r["customer_share"] for r in types], "share of customers", "#9ecae1"),
-            bar(names, [r["net_profit_share"] for r in types], "share of net profit", "#1b7837"),
-            cost,
-        ]
-    ).update_layout(
-        barmode="group",
-        yaxis={"tickformat": ".0%"},
-        yaxis2=money_axis(
-            [r["cost_to_serve_per_customer"] for r in types], f"cost to serve per customer ({currency_of(data)})"
-        ),
-    )
-    return layout(fig, "customer type", "share")
+    return shares_and_cost(types, "customer_type", "customer type", currency_of(data))
 
 
 @draws("channel_mix")

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 # for tests that compare results (the full build with every test runs in built_warehouse).
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
 
+
 # Engine comparisons (tests/engines): columns that say when a build ran or a batch was loaded
 # (each engine's data is loaded on its own), not what was computed, and the per-customer columns
 # that must be identical on every engine.
@@ -241,23 +242,6 @@ def name_pairs(data: DataSet) -> tuple[list[tuple], list[tuple]]:
         con.close()
     assert len(names) > 4000
     return names, expected
-
-
-def copy_repo(to: Path) -> None:
-    """The repo's files (not its data, warehouse or dbt artefacts) in another folder, with a link to this .venv."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, to / name)
-    (to / ".venv").symlink_to(Path(sys.executable).parents[1])
 
 
 def build_twice(warehouse: Warehouse, initial: Path, batch: Path, engine: dict) -> float:

@@ -84,7 +84,12 @@ def test_mf_query_on_the_serving_copy_equals_the_marts(metrics_project: tuple[Pa
         )
         for row in kpis
     ] == [(str(day), revenue, net, cost, customers) for day, revenue, net, cost, customers in expected]
-    monthly = mf_query(project, serving, project / "monthly.csv", "--saved-query", "monthly_revenue")
+    monthly = mf_query(
+        project,
+        serving,
+        project / "monthly.csv",
+        *("--metrics", "revenue,customers", "--group-by", "metric_time__month", "--order", "metric_time__month"),
+    )
     by_month = warehouse.query(
         "select date_trunc('month', transaction_date), sum(net_revenue), count(distinct customer_key) "
         "from marts.fct_sales group by 1 order by 1"

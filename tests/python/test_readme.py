@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 
-from conftest import REPO, copy_repo, plain
+from conftest import REPO, plain
 
 SMALL_DEMO = {"DEMO_CUSTOMERS": "3000", "DEMO_LINES": "30000", "HISTORY_FROM": "2026-08"}
 NOT_RUN_HERE = ("make test",)
@@ -41,6 +43,23 @@ STATE_MARTS = [
     "service_level_economics",
     "whale_curve",
 ]
+
+
+def copy_repo(to: Path) -> None:
+    """The repo's files (not its data, warehouse or dbt artefacts) in another folder, with a link to this .venv."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
+    (to / ".venv").symlink_to(Path(sys.executable).parents[1])
 
 
 def readme_commands(engine: str | None = None) -> list[str]:

@@ -138,10 +138,11 @@ def test_every_node_ran_with_its_tests(builds: dict) -> None:
     """Every model DuckDB builds, the segment history's included, with its tests."""
     results = builds["results"]
     kinds = {r["unique_id"].split(".")[0] for r in results}
-    # operation: the on-run hooks; exposures are listed as no-op
-    assert kinds == {"operation", "seed", "model", "test", "unit_test", "exposure"}
-    assert all(r["status"] == "no-op" for r in results if r["unique_id"].startswith("exposure."))
-    built = [r for r in results if not r["unique_id"].startswith("exposure.")]
+    # operation: the on-run hooks; exposures and saved queries (MetricFlow's) are listed as no-op
+    assert kinds == {"operation", "seed", "model", "test", "unit_test", "exposure", "saved_query"}
+    listed = ("exposure.", "saved_query.")
+    assert all(r["status"] == "no-op" for r in results if r["unique_id"].startswith(listed))
+    built = [r for r in results if not r["unique_id"].startswith(listed)]
     assert all(r["status"] in ("success", "pass", "warn") for r in built)
     models = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
     manifest = json.loads((builds["duckdb"].work / "target" / "manifest.json").read_text())
